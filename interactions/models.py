@@ -1,0 +1,117 @@
+"""The interaction log: every message sent, received or logged, with its lifecycle."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from borrowers.models import CompanyOwned, ExternalIdMixin
+from peachcomms.api.ids import PublicIdField
+
+
+class Interaction(CompanyOwned, ExternalIdMixin):
+    """One message or conversation with a borrower.
+
+    Queries this table serves (each has an index below): the company list newest first
+    and its filters; a borrower's list; Compliance Guard's count of a borrower's recent
+    outbound interactions on a channel, which reads at most ``cap + 1`` rows of
+    ``interaction_frequency`` ordered by ``send_at``.
+    """
+
+    class Direction(models.TextChoices):
+        INBOUND = "inbound"
+        OUTBOUND = "outbound"
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled"
+        IN_PROGRESS = "inProgress"
+        ATTEMPTED = "attempted"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+        CANCELED = "canceled"
+
+    id = PublicIdField("IT")
+    borrower = models.ForeignKey(
+        "borrowers.Borrower", on_delete=models.CASCADE, null=True, blank=True, related_name="interactions"
+    )
+    contact = models.ForeignKey(
+        "borrowers.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    channel = models.CharField(max_length=16)
+    direction = models.CharField(max_length=8, choices=Direction)
+    subject = models.CharField(max_length=64, blank=True, default="")
+    theme = models.CharField(max_length=64, null=True, blank=True)
+    borrower_selected_theme = models.CharField(max_length=64, null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status, default=Status.SCHEDULED)
+    status_details = models.CharField(max_length=64, null=True, blank=True)
+    status_updated_at = models.DateTimeField(null=True, blank=True)
+    status_details_updated_at = models.DateTimeField(null=True, blank=True)
+    agent_outcome = models.CharField(max_length=64, null=True, blank=True)
+    agent_outcome_updated_at = models.DateTimeField(null=True, blank=True)
+    is_transactional = models.BooleanField(default=False)
+    sensitive = models.BooleanField(default=False)
+    is_external = models.BooleanField(default=False)
+    previous_interaction = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_constraint=False
+    )
+    loan = models.ForeignKey(
+        "borrowers.Loan", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    loan_ids = models.JSONField(default=list, blank=True)
+    case = models.ForeignKey(
+        "borrowers.Case", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    statement_id = models.CharField(max_length=64, null=True, blank=True)
+    supercase_bulk_operation_id = models.CharField(max_length=64, null=True, blank=True)
+    template_version_id = models.CharField(max_length=14, null=True, blank=True)
+    send_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it is due to go out (outbound) or happened (logged)."
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    scheduled_at_from = models.DateTimeField(null=True, blank=True)
+    scheduled_at_to = models.DateTimeField(null=True, blank=True)
+    content = models.JSONField(null=True, blank=True)
+    meta_data = models.JSONField(default=dict, blank=True)
+    twilio_error_code = models.CharField(max_length=16, null=True, blank=True)
+    failure_description_short = models.CharField(max_length=200, null=True, blank=True)
+    failure_description_long = models.TextField(null=True, blank=True)
+    compliance_guard_rule_id = models.CharField(max_length=14, null=True, blank=True)
+    created_by = models.JSONField(null=True, blank=True)
+    last_task_meta = models.JSONField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "external_id"],
+                condition=Q(external_id__isnull=False),
+                name="interaction_external_id_unique",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["company", "-created_at", "-id"], name="interaction_company_list"),
+            models.Index(fields=["borrower", "-created_at", "-id"], name="interaction_borrower_list"),
+            models.Index(fields=["company", "channel", "-created_at"], name="interaction_company_channel"),
+            models.Index(fields=["company", "status", "-created_at"], name="interaction_company_status"),
+            models.Index(fields=["company", "subject", "-created_at"], name="interaction_company_subject"),
+            models.Index(fields=["company", "theme", "-created_at"], name="interaction_company_theme"),
+            models.Index(fields=["loan", "-created_at"], name="interaction_loan"),
+            models.Index(fields=["case", "-created_at"], name="interaction_case"),
+            models.Index(
+                fields=["company", "supercase_bulk_operation_id", "-created_at"],
+                condition=Q(supercase_bulk_operation_id__isnull=False),
+                name="interaction_bulk_operation",
+            ),
+            # Compliance Guard frequency: recent outbound interactions of a borrower on a
+            # channel, newest first, read with LIMIT cap + 1.
+            models.Index(
+                fields=["borrower", "channel", "-send_at"],
+                condition=Q(direction="outbound"),
+                name="interaction_frequency",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.id} {self.direction} {self.channel} {self.subject}"

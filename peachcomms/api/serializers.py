@@ -1,0 +1,113 @@
+"""Serializer building blocks shared by every app: camelCase model serializers that
+refuse unknown fields, ``metaData`` limits, and id fields."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from rest_framework import serializers
+
+from peachcomms.api.ids import EXTERNAL_PREFIX, ID_RE
+
+META_DATA_MAX_KEYS = 50
+META_DATA_MAX_KEY_LENGTH = 100
+META_DATA_MAX_VALUE_LENGTH = 500
+
+_CAMEL_RE = re.compile(r"_([a-z0-9])")
+
+
+def to_camel(name: str) -> str:
+    return _CAMEL_RE.sub(lambda m: m.group(1).upper(), name)
+
+
+class StrictMixin:
+    """Unknown fields in a request body are a 400 naming them, so a typo (``sendat``)
+    is never silently ignored. Read-only fields of the representation are accepted and
+    ignored, so a client may send back what it read."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name[:100]: ["Unknown field."] for name in unknown[:20]})
+        return super().to_internal_value(data)
+
+
+class StrictSerializer(StrictMixin, serializers.Serializer):
+    pass
+
+
+class CamelModelSerializer(StrictMixin, serializers.ModelSerializer):
+    """A ModelSerializer whose field names are the camelCase of the model's fields.
+
+    ``Meta.fields`` lists snake_case model field names; they appear in JSON as camelCase.
+    Declared fields are used as written.
+    """
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        renamed: dict[str, serializers.Field] = {}
+        declared = set(self._declared_fields)
+        for name, field in fields.items():
+            if name in declared:
+                renamed[name] = field
+                continue
+            camel = to_camel(name)
+            if camel != name and field.source is None:
+                field.source = name
+            renamed[camel] = field
+        return renamed
+
+
+class MetaDataField(serializers.JSONField):
+    """``metaData``: a JSON object of at most 50 keys, keys up to 100 characters, values
+    up to 500 characters (non-string values measured as JSON)."""
+
+    default_error_messages = {"not_object": "Must be a JSON object."}
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> dict:
+        value = super().to_internal_value(data)
+        if value is None and self.allow_null:
+            return value
+        if not isinstance(value, dict):
+            self.fail("not_object")
+        if len(value) > META_DATA_MAX_KEYS:
+            raise serializers.ValidationError(f"At most {META_DATA_MAX_KEYS} keys (got {len(value)}).")
+        for key, item in value.items():
+            if len(key) > META_DATA_MAX_KEY_LENGTH:
+                raise serializers.ValidationError(
+                    f"Key '{key[:20]}…' is longer than {META_DATA_MAX_KEY_LENGTH} characters."
+                )
+            size = len(item) if isinstance(item, str) else len(json.dumps(item))
+            if size > META_DATA_MAX_VALUE_LENGTH:
+                raise serializers.ValidationError(
+                    f"Value of '{key}' is longer than {META_DATA_MAX_VALUE_LENGTH} characters."
+                )
+        return value
+
+
+class ObjectIdField(serializers.CharField):
+    """A reference to an object in a body: ``PREFIX-XXXX-XXXX`` or ``ext-<externalId>``.
+    Only the form is checked here; the service resolves it within the company."""
+
+    def __init__(self, prefix: str, **kwargs: Any) -> None:
+        self.prefix = prefix
+        kwargs.setdefault("max_length", 260)
+        kwargs.setdefault("help_text", f"{prefix}-XXXX-XXXX or ext-<externalId>.")
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data)
+        if value.startswith(EXTERNAL_PREFIX) and len(value) > len(EXTERNAL_PREFIX):
+            return value
+        if not (ID_RE.match(value) and value.startswith(self.prefix + "-")):
+            raise serializers.ValidationError(
+                f"Must be an id like {self.prefix}-XXXX-XXXX or ext-<externalId>."
+            )
+        return value

@@ -1,0 +1,24 @@
+"""The Celery app ``peachcomms``: ``celery -A peachcomms worker --beat``.
+
+The broker is Redis (``REDIS_URL``) in production and tests; with no ``REDIS_URL`` it is
+kombu's filesystem transport, which needs no server (settings.py).
+"""
+
+import os
+from pathlib import Path
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "peachcomms.settings")
+
+app = Celery("peachcomms")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@app.on_after_configure.connect
+def _make_filesystem_broker_folders(sender: Celery, **kwargs: object) -> None:
+    options = sender.conf.broker_transport_options or {}
+    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+        if options.get(key):
+            Path(options[key]).mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,45 @@
+"""Company scoping: the one way any code turns an id from a request into a row.
+
+``get_scoped`` accepts a public id (``LN-XXXX-XXXX``) or ``ext-<externalId>`` and only
+finds rows of the given company (and borrower, when given). Another company's row is
+indistinguishable from a missing one: both are :class:`peachcomms.errors.NotFound`.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from django.db.models import Model, QuerySet
+
+from peachcomms.api.ids import PREFIXES, lookup_kwargs
+from peachcomms.errors import NotFound
+
+M = TypeVar("M", bound=Model)
+
+
+def id_prefix(model: type[Model]) -> str:
+    return model._meta.pk.default.args[0]
+
+
+def get_scoped(
+    queryset: QuerySet[M] | type[M],
+    company_id: str,
+    value: str,
+    *,
+    borrower_id: str | None = None,
+    field: str | None = None,
+) -> M:
+    qs = queryset._default_manager.all() if isinstance(queryset, type) else queryset
+    prefix = id_prefix(qs.model)
+    label = PREFIXES.get(prefix, qs.model._meta.verbose_name)
+    kwargs = lookup_kwargs(str(value), prefix)
+    if kwargs is not None:
+        qs = qs.filter(company_id=company_id, **kwargs)
+        if borrower_id is not None:
+            qs = qs.filter(borrower_id=borrower_id)
+        row = qs.first()
+        if row is not None:
+            return row
+    owner = " of this borrower" if borrower_id is not None else ""
+    where = f"{field}: " if field else ""
+    raise NotFound(f"{where}no {label} '{str(value)[:80]}'{owner}.")
