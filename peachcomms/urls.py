@@ -13,6 +13,7 @@ api_patterns = [
     path("", include("interactions.api.urls")),
     path("", include("subjects.api.urls")),
     path("", include("templating.api.urls")),
+    path("", include("compliance.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]
