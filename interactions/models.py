@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 
@@ -98,6 +99,8 @@ class Interaction(CompanyOwned, ExternalIdMixin):
             models.Index(fields=["company", "subject", "-created_at"], name="interaction_company_subject"),
             models.Index(fields=["company", "theme", "-created_at"], name="interaction_company_theme"),
             models.Index(fields=["loan", "-created_at"], name="interaction_loan"),
+            # The loanId filter also finds interactions about several loans (loanIds).
+            GinIndex(fields=["loan_ids"], opclasses=["jsonb_path_ops"], name="interaction_loan_ids"),
             models.Index(fields=["case", "-created_at"], name="interaction_case"),
             models.Index(
                 fields=["company", "supercase_bulk_operation_id", "-created_at"],

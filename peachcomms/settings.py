@@ -141,7 +141,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {"InteractionStatusEnum": "interactions.catalogue.status_values"},
     "SCHEMA_PATH_PREFIX": "/api",
     "APPEND_COMPONENTS": {
         "securitySchemes": {
