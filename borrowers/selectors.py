@@ -1,10 +1,20 @@
-"""Reads of borrowers and their records. Writes are in ``borrowers.services``."""
+"""Reads of companies, borrowers and their records. Writes are in ``borrowers.services``.
+
+The API views read lists and single rows through ``CompanyScopedView`` (which scopes by
+company and borrower); these selectors serve the services and the reads that view cannot
+express (the caller's own company, a document's stored bytes, references in a body).
+"""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from collections.abc import Iterable
 
-from borrowers.models import Borrower, Company
+from django.core.files import File
+from django.db.models import Q, QuerySet
+
+from borrowers.models import Borrower, Company, Document, Loan
+from peachcomms.api.ids import EXTERNAL_PREFIX, lookup_kwargs
+from peachcomms.errors import NotFound
 from peachcomms.scoping import get_scoped
 
 
@@ -14,3 +24,49 @@ def borrower_get(company: Company, person_id: str) -> Borrower:
 
 def borrower_list(company: Company) -> QuerySet[Borrower]:
     return Borrower.objects.filter(company_id=company.pk)
+
+
+def company_get(company: Company, company_id: str) -> Company:
+    """The caller's own company when ``company_id`` names it; any other id (another
+    company's included, so its existence is not revealed) is :class:`NotFound`."""
+    if company_id != company.pk:
+        raise NotFound(f"No company '{company_id[:80]}'.")
+    return Company.objects.get(pk=company.pk)
+
+
+def loan_ids_of_borrower(
+    company_id: str, borrower_id: str, values: Iterable[str]
+) -> tuple[list[str], list[str]]:
+    """Resolve loan references (``LN-…`` or ``ext-…``) among one borrower's loans in one
+    query. Returns the loan ids in the order given without duplicates, and the values
+    that are not loans of that borrower."""
+    values = list(dict.fromkeys(values))
+    ids: set[str] = set()
+    external_ids: set[str] = set()
+    for value in values:
+        kwargs = lookup_kwargs(value, "LN")
+        if kwargs is not None:
+            (ids if "pk" in kwargs else external_ids).add(next(iter(kwargs.values())))
+    found: dict[str, str] = {}
+    if ids or external_ids:
+        rows = Loan.objects.filter(company_id=company_id, borrower_id=borrower_id).filter(
+            Q(pk__in=ids) | Q(external_id__in=external_ids)
+        )
+        for pk, external_id in rows.values_list("pk", "external_id"):
+            found[pk] = pk
+            if external_id is not None:
+                found[EXTERNAL_PREFIX + external_id] = pk
+    resolved = list(dict.fromkeys(found[value] for value in values if value in found))
+    unknown = [value for value in values if value not in found]
+    return resolved, unknown
+
+
+def document_content_open(document: Document) -> File:
+    """The stored bytes of ``document``, opened for reading; :class:`NotFound` when none
+    were uploaded (or the file is gone from storage)."""
+    if not document.content:
+        raise NotFound(f"Document '{document.pk}' has no content yet.")
+    try:
+        return document.content.open("rb")
+    except FileNotFoundError:
+        raise NotFound(f"The content of document '{document.pk}' is missing from storage.") from None

@@ -115,3 +115,28 @@ class TemplateVersionFactory(factory.django.DjangoModelFactory):
     subject_line_template = "Hello {{ person.name.firstName }}"
     content_html_template = "<p>Hello {{ person.name.firstName }}</p>"
     content_text_template = "Hello {{ person.name.firstName }}"
+
+
+def _now():  # noqa: ANN202
+    from django.utils import timezone
+
+    return timezone.now()
+
+
+class DueInteractionFactory(InteractionFactory):
+    """A due outbound email as the send service stores it: a recipient contact, content
+    frozen at send time, ``send_at`` now (``compliance_checked`` by default)."""
+
+    contact = factory.SubFactory(ContactFactory, borrower=factory.SelfAttribute("..borrower"))
+    send_at = factory.LazyFunction(_now)
+    content = factory.LazyAttribute(
+        lambda o: {
+            "subjectLine": "Your payment is due",
+            "contentText": "Hello Ada, your payment of $120.00 is due on 1 December.",
+            "contentHtml": "<p>Hello Ada, your payment of $120.00 is due on 1 December.</p>",
+            "to": o.contact.value,
+            "from": "billing@peach.example",
+            "attachments": [],
+            "providerMessageId": None,
+        }
+    )
