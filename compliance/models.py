@@ -44,7 +44,9 @@ class ComplianceRule(CompanyOwned):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["company", "code"], name="compliance_rule_code_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "code"], name="compliance_rule_code_unique")
+        ]
         indexes = [
             models.Index(fields=["company", "-created_at", "-id"], name="compliance_rule_list"),
             models.Index(fields=["company", "family"], name="compliance_rule_family"),
@@ -78,7 +80,9 @@ class DoNotInteract(CompanyOwned):
     date means until deleted."""
 
     id = PublicIdField("DN")
-    borrower = models.ForeignKey("borrowers.Borrower", on_delete=models.CASCADE, related_name="do_not_interacts")
+    borrower = models.ForeignKey(
+        "borrowers.Borrower", on_delete=models.CASCADE, related_name="do_not_interacts"
+    )
     case = models.ForeignKey(
         "borrowers.Case", on_delete=models.CASCADE, null=True, blank=True, related_name="do_not_interacts"
     )
@@ -91,7 +95,9 @@ class DoNotInteract(CompanyOwned):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(
-                fields=["borrower", "end_date"], condition=Q(deleted_at__isnull=True), name="dni_borrower_active"
+                fields=["borrower", "end_date"],
+                condition=Q(deleted_at__isnull=True),
+                name="dni_borrower_active",
             ),
             models.Index(fields=["borrower", "-created_at", "-id"], name="dni_borrower_list"),
         ]

@@ -21,6 +21,10 @@ def id_prefix(model: type[Model]) -> str:
     return model._meta.pk.default.args[0]
 
 
+def _has_external_id(model: type[Model]) -> bool:
+    return any(f.name == "external_id" for f in model._meta.concrete_fields)
+
+
 def get_scoped(
     queryset: QuerySet[M] | type[M],
     company_id: str,
@@ -33,6 +37,8 @@ def get_scoped(
     prefix = id_prefix(qs.model)
     label = PREFIXES.get(prefix, qs.model._meta.verbose_name)
     kwargs = lookup_kwargs(str(value), prefix)
+    if kwargs is not None and "external_id" in kwargs and not _has_external_id(qs.model):
+        kwargs = None  # this type has no lender ids: an ext- id cannot name one
     if kwargs is not None:
         qs = qs.filter(company_id=company_id, **kwargs)
         if borrower_id is not None:

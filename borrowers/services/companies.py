@@ -43,10 +43,15 @@ def api_key_create(*, company: Company, name: str = "", permissions: list[str] |
 
 
 def company_create(*, name: str, **fields: Any) -> Company:
-    """A company with its default settings. Later apps add their per-company defaults
-    (compliance rules, subject settings) here, in the same transaction."""
+    """A company with its default settings: its Compliance Guard rule rows from the
+    shipped defaults, in the same transaction. (Subject settings need no rows: a company
+    sees the built-in catalogue until it overrides a subject.)"""
+    from compliance.services import rules_create_defaults  # compliance builds on borrowers
+
     with transaction.atomic():
-        return Company.objects.create(name=name, brand_name=fields.pop("brand_name", name), **fields)
+        company = Company.objects.create(name=name, brand_name=fields.pop("brand_name", name), **fields)
+        rules_create_defaults(company)
+        return company
 
 
 def company_update(*, company: Company, data: dict[str, Any]) -> Company:

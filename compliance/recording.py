@@ -1,0 +1,50 @@
+"""Decide and record atomically: the only way the send path may create an interaction
+that Compliance Guard allowed.
+
+Why a row lock on the borrower (``SELECT … FOR NO KEY UPDATE``) rather than a
+transaction-scoped advisory lock: both serialise "evaluate → insert" per borrower, but the
+row lock needs no key scheme (an advisory key is a hash of the borrower id, and hashes of
+different borrowers can collide and serialise unrelated sends), is visible in
+``pg_locks`` as a lock on a named row, works on every database Django supports, and hands
+back the borrower's committed row, so the decision reads its current ``status`` and
+``collectionsIntensity`` rather than the caller's copy. ``NO KEY UPDATE`` (not ``UPDATE``)
+lets other transactions keep inserting rows that reference the borrower (an inbound
+message, a contact) without waiting; it still conflicts with itself, which is all the
+guard needs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from datetime import datetime
+from typing import TypeVar
+
+from django.db import transaction
+
+from borrowers.models import Borrower
+from compliance.guard import Decision, GuardRequest, decide
+
+T = TypeVar("T")
+
+
+def decide_and_record(
+    request: GuardRequest, record: Callable[[Decision], T], at: datetime | None = None
+) -> tuple[Decision, T | None]:
+    """In one transaction: lock the borrower's row, decide, and only if allowed call
+    ``record(decision)`` (which inserts the interaction, counted from then on); commit.
+    Concurrent calls for one borrower run one after another, so a cap can never be
+    exceeded. ``at`` defaults to the moment the lock is held.
+
+    The lock is held for the decision's few indexed queries and the insert only: render
+    templates before, and talk to providers after commit (``transaction.on_commit``), never
+    inside ``record``. Call it outside a longer transaction, or the lock lasts as long."""
+    with transaction.atomic():
+        borrower = Borrower.objects.select_for_update(no_key=True).get(pk=request.borrower.pk)
+        request = dataclasses.replace(request, borrower=borrower)
+        decision = decide(request, at)
+        recorded = record(decision) if decision.result else None
+    return decision, recorded
+
+
+__all__ = ["decide_and_record"]
