@@ -1,0 +1,67 @@
+# Entry points for people and CI. `make run` and `make test` are all a newcomer needs
+# (README.md); both create .venv and install the requirements when they changed.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
+VENV := .venv
+PY := $(VENV)/bin/python
+RUNTIME_STAMP := $(VENV)/.installed-requirements
+DEV_STAMP := $(VENV)/.installed-requirements-dev
+
+# make run: where the development server listens.
+ADDR ?= 127.0.0.1:8000
+# make test: used unless DATABASE_URL / REDIS_URL are already set in the environment.
+TEST_DATABASE_URL := postgres://postgres@127.0.0.1:5432/peachcomms
+TEST_REDIS_URL := redis://127.0.0.1:6379/15
+# make test PYTEST_ARGS="-k admin -x"
+PYTEST_ARGS ?=
+
+WITH_TEST_SERVICES := export DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" \
+	REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}"
+
+.PHONY: help run test lint bench clean
+
+help:
+	@echo "make run    install, migrate, seed the demo company, serve http://$(ADDR) with worker and beat"
+	@echo "make test   the whole suite against PostgreSQL and Redis (DATABASE_URL, REDIS_URL)"
+	@echo "make lint   ruff check and ruff format --check"
+	@echo "make bench  run the benchmarks in bench/"
+	@echo "make clean  remove .venv, caches, collected static files and the embedded broker folder"
+
+$(PY):
+	@test -n "$(PYTHON)" || { echo "Python 3.11 (python3.11 or python3) is needed to create $(VENV)." >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(RUNTIME_STAMP): requirements.txt | $(PY)
+	$(PY) -m pip install --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(DEV_STAMP): requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --disable-pip-version-check -r requirements-dev.txt
+	@touch $@ $(RUNTIME_STAMP)
+
+run: $(RUNTIME_STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo "API docs:      http://$(ADDR)/api/docs/"
+	@echo "Admin:         http://$(ADDR)/admin/  (create a login: $(PY) manage.py createsuperuser)"
+	@echo "Starting the web server on http://$(ADDR) and the Celery worker with beat. Ctrl-C stops both."
+	exec $(PY) bin/run_web_and_worker.py $(ADDR)
+
+test: $(DEV_STAMP)
+	@$(WITH_TEST_SERVICES); $(PY) bin/check_services.py && $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(DEV_STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+bench: $(DEV_STAMP)
+	@$(WITH_TEST_SERVICES); shopt -s nullglob; benches=(bench/*.py); \
+	if [ $${#benches[@]} -eq 0 ]; then echo "No benchmarks yet (bench/*.py)."; exit 0; fi; \
+	for bench in "$${benches[@]}"; do echo "== $$bench"; $(PY) "$$bench" || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis staticfiles var
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
