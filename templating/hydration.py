@@ -1,0 +1,125 @@
+"""Context hydration: the one function that turns the ids of a request into the plain-data
+context a template is rendered with. Render routes use it now; send, resend and every
+later path use the same function.
+
+Variables (api.md "send"; the hydration contract with the template authors):
+
+- ``company``: the caller's company as ``GET /companies/{id}`` shows it, with
+  ``mailingAddress`` always holding ``addressLine1``, ``addressLine2``, ``city``,
+  ``state``, ``postalCode`` and ``country`` (blank when unknown);
+- ``person``, ``contact``: always present, null when the request names none;
+- ``loan`` (``loanId``), ``loans`` (``loanIds``; ``[loan]`` when only ``loanId`` is given,
+  else ``[]``), ``case`` (``caseId``), ``statement`` (``statementId``: a document
+  ``DD-…`` of the borrower; statements are documents in this service): null when not
+  named;
+- the caller's ``context`` merged over all of that: objects merge key by key (so
+  ``{"company": {"brandName": "X"}}`` changes only the brand), anything else replaces.
+
+Each value is the API representation of the row (camelCase, the same serializers as the
+API, amounts as JSON numbers), passed through a JSON round trip, so a template sees only
+dicts, lists, strings, numbers, booleans and null: never an ORM object or anything
+callable. Ids resolve within the caller's company and, when a person is given, within
+that borrower; an unknown one is :class:`~peachcomms.errors.NotFound` naming the field.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from functools import cache
+from typing import Any
+
+from rest_framework.serializers import Serializer
+from rest_framework.utils.encoders import JSONEncoder
+
+from borrowers.api.serializers import (
+    BorrowerSerializer,
+    CaseSerializer,
+    CompanySerializer,
+    ContactSerializer,
+    DocumentSerializer,
+    LoanSerializer,
+)
+from borrowers.models import Borrower, Case, Company, Contact, Document, Loan
+from peachcomms.scoping import get_scoped
+
+ADDRESS_KEYS = ("addressLine1", "addressLine2", "city", "state", "postalCode", "country")
+MAX_LOAN_IDS = 100
+
+
+@cache
+def _serializer(serializer_class: type[Serializer]) -> Serializer:
+    """One instance per serializer class, reused: building a ModelSerializer's fields costs
+    more than serialising a row with them, and ``to_representation`` keeps no state."""
+    return serializer_class()
+
+
+def represent(serializer_class: type[Serializer], instance: Any) -> dict[str, Any]:
+    """The API representation of ``instance`` (what ``serializer_class(instance).data`` is)."""
+    return _serializer(serializer_class).to_representation(instance)
+
+
+def plain(data: Any) -> Any:
+    """``data`` as JSON types only (a JSON round trip with the API's encoder)."""
+    return json.loads(json.dumps(data, cls=JSONEncoder))
+
+
+def company_representation(company: Company) -> dict[str, Any]:
+    data = plain(represent(CompanySerializer, company))
+    address = data.get("mailingAddress") or {}
+    data["mailingAddress"] = {key: address.get(key) or "" for key in ADDRESS_KEYS}
+    return data
+
+
+def merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """``override`` over ``base``: objects merge key by key, anything else replaces."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _scoped(model: type, company: Company, value: str, field: str, person: Borrower | None) -> Any:
+    return get_scoped(
+        model, company.pk, value, borrower_id=person.pk if person is not None else None, field=field
+    )
+
+
+def hydrate_context(
+    company: Company,
+    *,
+    person: Borrower | None = None,
+    contact: Contact | None = None,
+    loan_id: str | None = None,
+    loan_ids: Iterable[str] | None = None,
+    case_id: str | None = None,
+    statement_id: str | None = None,
+    context: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The template context for a request (see the module docstring)."""
+    loan = _scoped(Loan, company, loan_id, "loanId", person) if loan_id else None
+    loans: list[Loan] = []
+    if loan_ids:
+        loan_ids = list(dict.fromkeys(loan_ids))[:MAX_LOAN_IDS]
+        loans = [_scoped(Loan, company, value, "loanIds", person) for value in loan_ids]
+    elif loan is not None:
+        loans = [loan]
+    case = _scoped(Case, company, case_id, "caseId", person) if case_id else None
+    statement = _scoped(Document, company, statement_id, "statementId", person) if statement_id else None
+
+    hydrated = {
+        "company": company_representation(company),
+        "person": represent(BorrowerSerializer, person) if person is not None else None,
+        "contact": represent(ContactSerializer, contact) if contact is not None else None,
+        "loan": represent(LoanSerializer, loan) if loan is not None else None,
+        "loans": [represent(LoanSerializer, row) for row in loans],
+        "case": represent(CaseSerializer, case) if case is not None else None,
+        "statement": represent(DocumentSerializer, statement) if statement is not None else None,
+    }
+    hydrated = plain(hydrated)
+    if context:
+        hydrated = merge(hydrated, plain(dict(context)))
+    return hydrated

@@ -1,0 +1,318 @@
+"""The sandboxed Jinja2 environments every template is rendered in.
+
+Four environments: HTML (autoescaped) and text (not escaped), each lenient (an undefined
+variable renders empty, and so does any attribute of it) or strict (an undefined variable
+is an error naming it). Their loader serves only the shipped layouts, as
+``layouts/<name>`` from ``templating/defaults/layouts/``, so any template may
+``{% extends "layouts/email.html" %}`` and nothing else on disk is reachable.
+
+On top of Jinja's :class:`~jinja2.sandbox.ImmutableSandboxedEnvironment` (no ``_private``
+or internal attributes, no mutation of lists and dicts, sandboxed ``str.format``):
+
+- an attribute the sandbox refuses is an error at once (Jinja's default renders it as an
+  undefined value, which would hide the attempt);
+- strings offer only an allow-list of methods, and no function or method can be output;
+- the limits of :mod:`templating.rendering.limits`: the parse tree is rewritten so every
+  ``{% for %}`` iterates through :meth:`TemplateSandbox.guarded_iter` and every loop
+  body's literal text is charged, ``~`` compiles to :meth:`TemplateSandbox.guarded_concat`,
+  ``* ** % +`` are intercepted, calls and filters are checked.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from functools import cache, wraps
+from pathlib import Path
+from typing import Any
+
+from jinja2 import BaseLoader, ChainableUndefined, StrictUndefined, TemplateNotFound, Undefined, nodes
+from jinja2.compiler import CodeGenerator, Frame, optimizeconst
+from jinja2.exceptions import SecurityError
+from jinja2.loaders import split_template_path
+from jinja2.runtime import markup_join, str_join
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.utils import _PassArg
+
+from templating.rendering import limits
+from templating.rendering.filters import FILTERS
+
+DEFAULTS_DIR = Path(__file__).resolve().parent.parent / "defaults"
+LAYOUTS_DIR = DEFAULTS_DIR / "layouts"
+LAYOUT_PREFIX = "layouts/"
+
+#: Methods a template may call on a string. Everything else (``encode``, ``expandtabs``,
+#: ``translate`` …) is refused like a private attribute.
+STR_METHODS = frozenset(
+    {
+        "capitalize", "casefold", "center", "count", "endswith", "find", "format", "format_map",
+        "index", "isalnum", "isalpha", "isascii", "isdecimal", "isdigit", "islower", "isnumeric",
+        "isspace", "istitle", "isupper", "join", "ljust", "lower", "lstrip", "partition",
+        "removeprefix", "removesuffix", "replace", "rfind", "rindex", "rjust", "rpartition",
+        "rsplit", "rstrip", "split", "splitlines", "startswith", "strip", "swapcase", "title",
+        "upper", "zfill",
+    }
+)  # fmt: skip
+_WIDTH_METHODS = frozenset({"center", "ljust", "rjust", "zfill"})
+
+
+class LayoutLoader(BaseLoader):
+    """Serves ``layouts/<name>`` from the shipped layouts directory and nothing else.
+
+    The template's filename is its name (``layouts/email.html``), never a path on disk,
+    so error messages show nothing of the server.
+    """
+
+    def __init__(self, directory: Path = LAYOUTS_DIR) -> None:
+        self.directory = directory
+
+    def get_source(self, environment: Any, template: str) -> tuple[str, str, Callable[[], bool]]:
+        if not template.startswith(LAYOUT_PREFIX):
+            raise TemplateNotFound(template)
+        pieces = split_template_path(template[len(LAYOUT_PREFIX) :])  # refuses ".."
+        root = self.directory.resolve()
+        path = root.joinpath(*pieces)
+        try:
+            resolved = path.resolve()
+            if not resolved.is_relative_to(root) or not resolved.is_file():
+                raise TemplateNotFound(template)
+            mtime = resolved.stat().st_mtime
+            source = resolved.read_text(encoding="utf-8")
+        except OSError:
+            raise TemplateNotFound(template) from None
+
+        def uptodate() -> bool:
+            try:
+                return os.path.getmtime(resolved) == mtime
+            except OSError:
+                return False
+
+        return source, template, uptodate
+
+    def list_templates(self) -> list[str]:
+        if not self.directory.is_dir():
+            return []
+        return sorted(
+            LAYOUT_PREFIX + p.relative_to(self.directory).as_posix()
+            for p in self.directory.rglob("*")
+            if p.is_file()
+        )
+
+
+class GuardedCodeGenerator(CodeGenerator):
+    """Compiles ``~`` to a concatenation that is measured before it is built."""
+
+    @optimizeconst
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:  # noqa: N802 - Jinja's visitor name
+        if frame.eval_ctx.volatile:
+            autoescape = "context.eval_ctx.autoescape"
+        else:
+            autoescape = repr(bool(frame.eval_ctx.autoescape))
+        self.write(f"environment.guarded_concat({autoescape}, (")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write("))")
+
+
+def _guard_tree(node: nodes.Node, in_loop: bool = False) -> None:
+    """Route every loop's iterable through ``guarded_iter``; charge the literal text a
+    loop body outputs on each pass (outside loops it is bounded by the source size)."""
+    if isinstance(node, nodes.Output) and in_loop:
+        static = sum(
+            len(child.data) if isinstance(child, nodes.TemplateData) else len(str(child.value))
+            for child in node.nodes
+            if isinstance(child, (nodes.TemplateData, nodes.Const))
+        )
+        if static:
+            charge = nodes.Call(
+                nodes.EnvironmentAttribute("charge_static"), [nodes.Const(static)], [], None, None
+            )
+            node.nodes.insert(0, charge.set_lineno(node.lineno))
+    for child in list(node.iter_child_nodes()):
+        _guard_tree(child, in_loop or (isinstance(node, nodes.For) and child is not node.iter))
+    if isinstance(node, nodes.For):
+        guard = nodes.Call(nodes.EnvironmentAttribute("guarded_iter"), [node.iter], [], None, None)
+        node.iter = guard.set_lineno(node.iter.lineno)
+
+
+def _refuse_dunder(name: Any) -> None:
+    """``x.__anything__`` is an escape attempt even where the attribute does not exist."""
+    if isinstance(name, str) and name.startswith("__"):
+        raise SecurityError(f"access to attribute {name[:40]!r} is not allowed")
+
+
+def _finalize(value: Any) -> Any:
+    """Applied to every ``{{ … }}``: None renders empty; functions are never output."""
+    if value is None:
+        return ""
+    if isinstance(value, Undefined):
+        return value
+    if isinstance(value, str):
+        limits.charge_value(value)
+    elif callable(value):
+        raise SecurityError("a function cannot be output")
+    else:
+        limits.charge_time()
+    return value
+
+
+class TemplateSandbox(ImmutableSandboxedEnvironment):
+    code_generator_class = GuardedCodeGenerator
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        tree = super()._parse(source, name, filename)
+        _guard_tree(tree)
+        return tree
+
+    # --- the sandbox's own checks ------------------------------------------------------
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        if not super().is_safe_attribute(obj, attr, value):
+            return False
+        if isinstance(obj, str) and callable(value):
+            return attr in STR_METHODS
+        return True
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        _refuse_dunder(attribute)
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        _refuse_dunder(argument)
+        return super().getitem(obj, argument)
+
+    def unsafe_undefined(self, obj: Any, attribute: str) -> Undefined:
+        raise SecurityError(f"access to attribute {attribute!r} is not allowed")
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        wrapped = super().wrap_str_format(value)
+        if wrapped is None:
+            return None
+        limits.check_brace_format(value.__self__)
+
+        @wraps(wrapped)
+        def checked(*args: Any, **kwargs: Any) -> str:
+            limits.charge_time()
+            return limits.charge_value(wrapped(*args, **kwargs))
+
+        return checked
+
+    def call(self, context: Any, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
+        limits.charge_time()
+        owner = getattr(obj, "__self__", None)
+        if isinstance(owner, str):
+            name = getattr(obj, "__name__", "")
+            if name in _WIDTH_METHODS:
+                for arg in args:
+                    limits.check_width(arg, f"{name}() width")
+            elif name == "replace":
+                limits.check_replace(owner, *args[:3])
+            elif name == "join" and args:
+                _check_join(args[0], owner)
+        return limits.charge_value(super().call(context, obj, *args, **kwargs))
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        limits.charge_time()
+        if operator == "*":
+            limits.check_repeat(left, right)
+        elif operator == "**":
+            limits.check_power(left, right)
+        elif operator == "%":
+            limits.check_percent_format(left)
+        elif (
+            operator == "+"
+            and isinstance(left, (str, list, tuple))
+            and isinstance(right, type(left))
+            and len(left) + len(right) > limits.MAX_OUTPUT_CHARS
+        ):
+            raise limits.RenderLimitExceeded(
+                f"a value of more than {limits.MAX_OUTPUT_CHARS} characters or items"
+            )
+        return limits.charge_value(super().call_binop(context, operator, left, right))
+
+    # --- hooks the rewritten templates call ---------------------------------------------
+
+    @staticmethod
+    def guarded_iter(iterable: Any) -> Iterator[Any]:
+        for item in iterable:
+            limits.charge_iteration()
+            yield item
+
+    @staticmethod
+    def guarded_concat(autoescape: bool, parts: Iterable[Any]) -> str:
+        texts = [part if isinstance(part, str) else str(part) for part in parts]
+        size = sum(len(text) for text in texts)
+        if size > limits.MAX_OUTPUT_CHARS:
+            raise limits.RenderLimitExceeded(f"a value of more than {limits.MAX_OUTPUT_CHARS} characters")
+        limits.charge_work(size)
+        return markup_join(texts) if autoescape else str_join(texts)
+
+    @staticmethod
+    def charge_static(size: int) -> str:
+        limits.charge_work(size)
+        return ""
+
+
+def _check_join(items: Any, separator: str = "") -> None:
+    if isinstance(items, (list, tuple)):
+        size = sum(len(item) for item in items if isinstance(item, str)) + len(separator) * len(items)
+        if size > limits.MAX_OUTPUT_CHARS:
+            raise limits.RenderLimitExceeded(f"a value of more than {limits.MAX_OUTPUT_CHARS} characters")
+
+
+# Checks run before a built-in filter allocates (arguments after the filtered value).
+_PRECHECKS: dict[str, Callable[..., None]] = {
+    "center": lambda value, width=80, *a, **k: limits.check_width(width, "center width"),
+    "indent": lambda value, width=4, *a, **k: limits.check_width(width, "indent width"),
+    "wordwrap": lambda value, width=79, *a, **k: limits.check_width(width, "wordwrap width"),
+    "truncate": lambda value, length=255, *a, **k: limits.check_width(length, "truncate length"),
+    "batch": lambda value, linecount=1, *a, **k: limits.check_width(linecount, "batch size"),
+    "slice": lambda value, slices=1, *a, **k: limits.check_width(slices, "slice count"),
+    "format": lambda value, *a, **k: limits.check_percent_format(value),
+    "replace": lambda value, old="", new="", count=None, *a, **k: limits.check_replace(
+        value, old, new, -1 if count is None else count
+    ),
+    "join": lambda value, d="", *a, **k: _check_join(value, d if isinstance(d, str) else ""),
+}
+_REMOVED_FILTERS = {"pprint"}
+
+
+def _guard_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
+    precheck = _PRECHECKS.get(name)
+    skip = 1 if _PassArg.from_obj(func) is not None else 0
+
+    @wraps(func)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        limits.charge_time()
+        if precheck is not None:
+            precheck(*args[skip:], **kwargs)
+        return limits.charge_value(func(*args, **kwargs))
+
+    return guarded
+
+
+def _make_environment(*, html: bool, strict: bool) -> TemplateSandbox:
+    env = TemplateSandbox(
+        loader=LayoutLoader(),
+        autoescape=html,
+        undefined=StrictUndefined if strict else ChainableUndefined,
+        finalize=_finalize,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=True,
+        cache_size=200,
+    )
+    env.globals["range"] = limits.guarded_range
+    env.globals.pop("lipsum", None)
+    filters = {name: f for name, f in env.filters.items() if name not in _REMOVED_FILTERS}
+    filters.update(FILTERS)
+    env.filters = {name: _guard_filter(name, func) for name, func in filters.items()}
+    return env
+
+
+@cache
+def environment(*, html: bool, strict: bool) -> TemplateSandbox:
+    """The shared environment for HTML or text parts, strict or lenient."""
+    return _make_environment(html=html, strict=strict)
