@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -124,7 +125,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["peachcomms.api.authentication.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["peachcomms.api.permissions.HasApiKeyPermission"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["peachcomms.api.parsers.StrictJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "peachcomms.api.schema.ApiAutoSchema",
     "EXCEPTION_HANDLER": "peachcomms.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
@@ -160,7 +161,16 @@ REDIS_URL = env.str("REDIS_URL", default="")
 CELERY_DATA_DIR = Path(env.str("CELERY_DATA_DIR", default=str(BASE_DIR / "var" / "celery")))
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
+    # visibility_timeout: an unacknowledged message is redelivered after this long, so it
+    # must exceed the longest task (the hard time limit below); nothing is ever published
+    # with an ETA or countdown (due times are rows claimed by the beat, design.md).
+    # The socket timeouts make a publish fail fast when Redis is unreachable: the web
+    # request goes on, and the beat re-enqueues the row once Redis is back.
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {
+        "visibility_timeout": 3600,
+        "socket_timeout": 5,
+        "socket_connect_timeout": 5,
+    }
 else:
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -180,7 +190,27 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_DATA_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Claims due scheduled sends and enqueues them; recovers sends whose worker died.
+    # ``expires``: ticks queued while no worker runs are dropped, not replayed in a burst.
+    "interactions-claim-due": {
+        "task": "interactions.claim_due",
+        "schedule": 5.0,
+        "options": {"expires": 4.5},
+    },
+}
+# Queues: "sends" (one message to a provider per task), "pdfs" (rendering), "webhooks"
+# (provider events), "celery" (the beat's housekeeping and anything else). Declared here
+# so that a worker started without -Q consumes all four; tasks are routed by name:
+# ``<app>.pdf_*`` to pdfs, ``<app>.webhook_*`` to webhooks.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = tuple(Queue(name) for name in ("celery", "sends", "pdfs", "webhooks"))
+CELERY_TASK_ROUTES = {
+    "interactions.dispatch": {"queue": "sends"},
+    "interactions.claim_due": {"queue": "celery"},
+    "*.pdf_*": {"queue": "pdfs"},
+    "*.webhook_*": {"queue": "webhooks"},
+}
 
 CACHES = {
     "default": (

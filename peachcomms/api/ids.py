@@ -50,8 +50,8 @@ def lookup_kwargs(value: str, prefix: str) -> dict[str, str] | None:
     """ORM filter kwargs for a path id (``CP-…`` or ``ext-…``); None when it cannot match."""
     if value.startswith(EXTERNAL_PREFIX):
         external_id = value[len(EXTERNAL_PREFIX) :]
-        if not external_id or len(external_id) > 255:
-            return None
+        if not external_id or len(external_id) > 255 or "\x00" in external_id:
+            return None  # no row has it (PostgreSQL text cannot hold NUL)
         return {"external_id": external_id}
     if not is_valid_id(value, prefix):
         return None

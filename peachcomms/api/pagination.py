@@ -22,6 +22,9 @@ class CursorPagination(BasePagination):
         limit = self._limit(request.query_params.get("limit"))
         ending_before = request.query_params.get("endingBefore")
         starting_after = request.query_params.get("startingAfter")
+        for param, value in (("endingBefore", ending_before), ("startingAfter", starting_after)):
+            if value and "\x00" in value:  # PostgreSQL text cannot hold NUL: no row has this id
+                raise ValidationError({param: ["Not an object id."]})
         self.has_next = self.has_previous = False
         if ending_before:
             created_at, pk = self._cursor(queryset, view, ending_before, "endingBefore")

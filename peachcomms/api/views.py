@@ -13,11 +13,13 @@ from functools import cached_property
 from typing import Any
 
 from django.db.models import Model, QuerySet
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from borrowers.models import Borrower, Company
 from peachcomms.api.pagination import CursorPagination
+from peachcomms.api.parsers import NUL_MESSAGE
 from peachcomms.scoping import get_scoped
 
 
@@ -55,6 +57,11 @@ class CompanyScopedView(GenericAPIView):
 
     def initial(self, request, *args: Any, **kwargs: Any) -> None:  # noqa: ANN001
         super().initial(request, *args, **kwargs)
+        for name, value in request.query_params.items():
+            if "\x00" in name or "\x00" in value:
+                raise ValidationError({name.replace("\x00", "")[:100] or "query": [NUL_MESSAGE]})
+        if any(isinstance(value, str) and "\x00" in value for value in self.kwargs.values()):
+            raise NotFound()
         if self.borrower_scoped:
             self.borrower  # noqa: B018 - an unknown borrower is a 404 before anything else
 
