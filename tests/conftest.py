@@ -20,6 +20,19 @@ def pytest_configure(config: pytest.Config) -> None:
         )
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Transactional tests flush every table when they end, which would also wipe the rows
+    data migrations load (the subject catalogue, the built-in templates). Give each of them
+    serialized_rollback, which restores those rows, so test order never matters."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is not None and marker.kwargs.get("transaction") and not marker.kwargs.get(
+            "serialized_rollback"
+        ):
+            kwargs = {**marker.kwargs, "serialized_rollback": True}
+            item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
+
+
 class ApiClient(APIClient):
     """An API client for one company's key; ``.company`` and ``.raw_key`` are set."""
 
