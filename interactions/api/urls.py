@@ -1,6 +1,6 @@
 from django.urls import path
 
-from interactions.api import views
+from interactions.api import send_views, views
 
 urlpatterns = [
     path("interactions", views.InteractionsView.as_view(), name="interactions"),
@@ -14,5 +14,16 @@ urlpatterns = [
         "people/<str:personId>/interactions/<str:interactionId>",
         views.PersonInteractionView.as_view(),
         name="person-interaction",
+    ),
+    path("communicator/send", send_views.SendView.as_view(), name="communicator-send"),
+    path(
+        "communicator/interactions/<str:interactionId>/resend",
+        send_views.ResendView.as_view(),
+        name="communicator-interaction-resend",
+    ),
+    path(
+        "communicator/send-free-form-email",
+        send_views.FreeFormEmailView.as_view(),
+        name="communicator-send-free-form-email",
     ),
 ]

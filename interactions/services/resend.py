@@ -1,0 +1,84 @@
+"""``POST /communicator/interactions/{id}/resend`` and ``manage.py resend_interactions``:
+send an outbound interaction again, exactly as it was rendered.
+
+A resend is **not** checked against Compliance Guard, neither now nor in the worker
+(``compliance_checked`` False): the caller decided that this message must go out again
+(a lost letter, a borrower who asks for the email once more), and owns that decision
+(compliance.md, "Where it runs"). It still counts, like every outbound message, in the
+guard's frequency history of later sends.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from borrowers.models import Company
+from interactions.models import Interaction
+from interactions.selectors import interaction_get
+from interactions.services.send import SEND_CHANNELS, Actor, _enqueue, created_by_actor
+from peachcomms.errors import InvalidInput
+
+#: Keys of ``content`` a resend copies (``providerMessageId`` starts again as null).
+COPIED_CONTENT = ("subjectLine", "contentText", "contentHtml", "to", "from", "attachments")
+
+
+def _refuse(message: str) -> InvalidInput:
+    return InvalidInput(message, errors={"interactionId": [message]})
+
+
+def interaction_resend(company: Company, actor: Actor, interaction_id: str) -> Interaction:
+    """A new ``scheduled`` interaction copying ``interaction_id`` (subject, channel, theme,
+    contact, loans, case, statement, the frozen content with its recipient and attachment
+    ids, ``isTransactional``, ``sensitive``, ``metaData``), linked to it by
+    ``previousInteractionId``, due now and handed to the broker after commit.
+
+    Not copied: ``externalId`` (unique), ``supercaseBulkOperationId`` (a resend is not part
+    of the original bulk operation, so re-running a bulk resend does not resend the
+    resends), statuses and provider ids. 404 when the interaction is not the company's;
+    400 for an inbound original, a channel that cannot be sent, or an original without
+    content (a logged interaction that recorded none)."""
+    original = interaction_get(company, interaction_id)
+    if original.direction != Interaction.Direction.OUTBOUND:
+        raise _refuse(f"Interaction {original.pk} is inbound: only outbound messages can be resent.")
+    if original.channel not in SEND_CHANNELS:
+        raise _refuse(f"Interaction {original.pk} is a {original.channel} interaction, which cannot be sent.")
+    if not original.content:
+        raise _refuse(f"Interaction {original.pk} has no recorded content to resend.")
+    content = {key: original.content.get(key) for key in COPIED_CONTENT}
+    content["attachments"] = list(content["attachments"] or [])
+    content["providerMessageId"] = None
+    now = timezone.now()
+    copy = Interaction(
+        company_id=company.pk,
+        borrower_id=original.borrower_id,
+        contact_id=original.contact_id,
+        channel=original.channel,
+        direction=Interaction.Direction.OUTBOUND,
+        subject=original.subject,
+        theme=original.theme,
+        status=Interaction.Status.SCHEDULED,
+        status_updated_at=now,
+        is_transactional=original.is_transactional,
+        sensitive=original.sensitive,
+        previous_interaction_id=original.pk,
+        loan_id=original.loan_id,
+        loan_ids=list(original.loan_ids or []),
+        case_id=original.case_id,
+        statement_id=original.statement_id,
+        template_version_id=original.template_version_id,
+        send_at=now,
+        content=content,
+        meta_data=dict(original.meta_data or {}),
+        created_by=created_by_actor(actor),
+        compliance_checked=False,
+        is_autodialed=original.is_autodialed,
+    )
+    with transaction.atomic():
+        copy.save(force_insert=True)
+        _enqueue(copy.pk)
+    copy.contact_external_id = getattr(original, "contact_external_id", None)
+    return copy
+
+
+__all__ = ["interaction_resend"]

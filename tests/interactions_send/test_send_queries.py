@@ -1,0 +1,35 @@
+"""The cost of one send in queries: fixed, whatever the borrower's history."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import InteractionFactory
+from tests.interactions_send.helpers import iso, ny
+
+pytestmark = pytest.mark.django_db
+
+
+def _queries(send, **body) -> list[str]:  # noqa: ANN001
+    with CaptureQueriesContext(connection) as captured:
+        response = send(**body)
+    assert response.status_code == 200, response.json()
+    return [query["sql"] for query in captured.captured_queries]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({"subject": "paymentProcessed"}, 16),
+        ({"subject": "loanOverdueFirstNotice", "sendAt": iso(ny(1, 12))}, 16),
+    ],
+    ids=["transactional, due now", "collection, scheduled"],
+)
+def test_one_send_costs_a_fixed_number_of_queries(send, borrower, contacts, loan, body, expected):
+    send(loanId=loan.pk, **body)  # warm the per-process caches (catalogue, compiled templates)
+    first = _queries(send, loanId=loan.pk, **body)
+    InteractionFactory.create_batch(40, borrower=borrower, subject="paymentProcessed", send_at=ny(-1, 12))
+    later = _queries(send, loanId=loan.pk, **body)
+    assert len(later) == len(first) == expected, "\n".join(later)
