@@ -130,7 +130,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "peachcomms.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
     "NON_FIELD_ERRORS_KEY": "nonFieldErrors",
-    "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%S.%fZ",
+    # ISO-8601 in UTC with a "Z" (DRF's default format; strftime's %Y would not pad years
+    # before 1000).
 }
 
 SPECTACULAR_SETTINGS = {
@@ -142,7 +143,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"InteractionStatusEnum": "interactions.catalogue.status_values"},
+    "ENUM_NAME_OVERRIDES": {
+        "InteractionStatusEnum": "interactions.catalogue.status_values",
+        "CaseTypeEnum": "borrowers.models.Case.CaseType",
+    },
     "SCHEMA_PATH_PREFIX": "/api",
     "APPEND_COMPONENTS": {
         "securitySchemes": {

@@ -1,0 +1,76 @@
+"""The subject catalogue as the caller's company sees it (bare responses, api.md
+"Interaction subject descriptors")."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from peachcomms.api.schema import error_response
+from peachcomms.api.views import CompanyScopedView
+from peachcomms.errors import NotFound
+from subjects import services
+from subjects.api.serializers import SubjectDescriptorSerializer, SubjectSettingSerializer
+from subjects.selectors import subject_descriptor, subject_descriptors
+
+SUBJECT_PARAMETER = OpenApiParameter(
+    "subject",
+    str,
+    OpenApiParameter.PATH,
+    description="A subject name (`paymentDueReminder`). A deprecated alias (`locStatementGenerated`) "
+    "names its current subject, which the response shows.",
+)
+
+UNKNOWN_SUBJECT = error_response(404, "No subject of that name (nor a deprecated alias of one).")
+
+
+class SubjectsView(CompanyScopedView):
+    serializer_class = SubjectDescriptorSerializer
+    permission_scope = "communicator"
+    pagination_class = None  # bare: the whole catalogue, no envelope
+
+    @extend_schema(
+        operation_id="subjects_list",
+        summary="List the subject catalogue (bare)",
+        description="Every subject, built-in values with the caller's company overrides applied, "
+        "ordered by name. Bare: a JSON array, no envelope and no pagination.",
+        tags=["communicator"],
+        responses=SubjectDescriptorSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        return Response(self.get_serializer(subject_descriptors(self.company), many=True).data)
+
+
+class SubjectView(CompanyScopedView):
+    serializer_class = SubjectDescriptorSerializer
+    permission_scope = "communicator"
+
+    @extend_schema(
+        operation_id="subjects_get",
+        summary="Get a subject descriptor (bare)",
+        tags=["communicator"],
+        parameters=[SUBJECT_PARAMETER],
+        responses={200: SubjectDescriptorSerializer, 404: UNKNOWN_SUBJECT},
+    )
+    def get(self, request: Request, subject: str) -> Response:
+        return Response(self.output(subject_descriptor(self.company, subject, missing=NotFound)))
+
+    @extend_schema(
+        operation_id="subjects_update",
+        summary="Change the company's settings of a subject (bare)",
+        description="Writes the caller's company override of `theme`, `caseTypes`, `agentCanSend` and "
+        "`previewOnly`; other companies keep seeing the built-in values. A field not sent is left as "
+        "it is; a field sent as null removes the company's override of it (the built-in value "
+        "applies again). Setting a `theme` on `freeForm`, `freeFormBranded` or `custom1`..`custom20` "
+        "gives that subject an implicit theme for this company. Returns the subject as the company "
+        "now sees it.",
+        tags=["communicator"],
+        parameters=[SUBJECT_PARAMETER],
+        request=SubjectSettingSerializer,
+        responses={200: SubjectDescriptorSerializer, 404: UNKNOWN_SUBJECT},
+    )
+    def put(self, request: Request, subject: str) -> Response:
+        data = self.input(SubjectSettingSerializer)
+        descriptor = services.subject_setting_update(self.company, subject, data)
+        return Response(self.output(descriptor))
