@@ -130,8 +130,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "peachcomms.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
     "NON_FIELD_ERRORS_KEY": "nonFieldErrors",
-    # ISO-8601 in UTC with a "Z" (DRF's default format; strftime's %Y would not pad years
-    # before 1000).
+    # ISO-8601 in UTC, fixed width: "2026-11-26T14:15:22.000000Z" (%04Y pads years < 1000).
+    "DATETIME_FORMAT": "%04Y-%m-%dT%H:%M:%S.%fZ",
 }
 
 SPECTACULAR_SETTINGS = {

@@ -89,3 +89,14 @@ def test_malformed_ids_are_404_not_500(api):
     for path in paths:
         response = api.get(path)
         assert response.status_code == 404, path
+
+
+def test_datetimes_are_fixed_width_iso_8601_even_for_early_years(api):
+    person = api.post("/api/people", {}, format="json").json()["data"]
+    response = api.post(
+        f"/api/people/{person['id']}/cases",
+        {"caseType": "disputeOfDebt", "startedAt": "0001-01-01T00:00:00Z"},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["data"]["startedAt"] == "0001-01-01T00:00:00.000000Z"
