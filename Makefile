@@ -15,6 +15,9 @@ ADDR ?= 127.0.0.1:8000
 # make test: used unless DATABASE_URL / REDIS_URL are already set in the environment.
 TEST_DATABASE_URL := postgres://postgres@127.0.0.1:5432/peachcomms
 TEST_REDIS_URL := redis://127.0.0.1:6379/15
+# make bench: its own database (created and migrated by the benchmarks) and Redis db.
+BENCH_DATABASE_URL := postgres://postgres@127.0.0.1:5432/peachcomms_bench
+BENCH_REDIS_URL := redis://127.0.0.1:6379/5
 # make test PYTEST_ARGS="-k admin -x"
 PYTEST_ARGS ?=
 
@@ -58,7 +61,9 @@ lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff format --check .
 
 bench: $(DEV_STAMP)
-	@$(WITH_TEST_SERVICES); shopt -s nullglob; benches=(bench/*.py); \
+	@export DATABASE_URL="$${DATABASE_URL:-$(BENCH_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(BENCH_REDIS_URL)}"; \
+	shopt -s nullglob; benches=(); \
+	for file in bench/*.py; do case "$$(basename $$file)" in common.py|urls_*.py) ;; *) benches+=("$$file");; esac; done; \
 	if [ $${#benches[@]} -eq 0 ]; then echo "No benchmarks yet (bench/*.py)."; exit 0; fi; \
 	for bench in "$${benches[@]}"; do echo "== $$bench"; $(PY) "$$bench" || exit 1; done
 
