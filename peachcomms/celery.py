@@ -19,6 +19,8 @@ app.autodiscover_tasks()
 @app.on_after_configure.connect
 def _make_filesystem_broker_folders(sender: Celery, **kwargs: object) -> None:
     options = sender.conf.broker_transport_options or {}
-    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+    for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
         if options.get(key):
             Path(options[key]).mkdir(parents=True, exist_ok=True)
+    if sender.conf.beat_schedule_filename:
+        Path(sender.conf.beat_schedule_filename).parent.mkdir(parents=True, exist_ok=True)
