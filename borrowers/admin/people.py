@@ -12,6 +12,8 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Model
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 
 from borrowers.admin.base import ReadOnlyAdminMixin, StaffAdmin, adopt, check_with
 from borrowers.models import Borrower, Case, Contact, Document, Loan
@@ -173,11 +175,19 @@ class BorrowerAdmin(StaffAdmin):
                 ]
             },
         ),
+        ("Compliance Guard", {"fields": ["can_contact_now"]}),
         ("Record", {"fields": RECORD_FIELDS}),
     ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Borrower | None = None) -> list[str]:
-        return ["id", *RECORD_FIELDS, *(["company"] if obj is not None else [])]
+        return ["id", "can_contact_now", *RECORD_FIELDS, *(["company"] if obj is not None else [])]
+
+    @admin.display(description="Can we contact now?")
+    def can_contact_now(self, obj: Borrower) -> str:
+        if obj.pk is None or obj._state.adding:
+            return "—"
+        url = reverse("admin:compliance_can_contact", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, "Each channel's decision, reason and next time")
 
     def save_model(self, request: HttpRequest, obj: Borrower, form: forms.ModelForm, change: bool) -> None:
         if change:
