@@ -111,7 +111,23 @@ class ComplianceRuleForm(forms.ModelForm):
         return data
 
 
-class ComplianceRuleChangeInline(admin.TabularInline):
+class _RuleChangeColumns:
+    """The read-only columns of a rule change, shared by the inline and its own admin."""
+
+    @admin.display(description="by")
+    def who(self, change: ComplianceRuleChange) -> str:
+        return actor_label(change.changed_by)
+
+    @admin.display(description="before")
+    def before_json(self, change: ComplianceRuleChange) -> str:
+        return pretty_json(change.before)
+
+    @admin.display(description="after")
+    def after_json(self, change: ComplianceRuleChange) -> str:
+        return pretty_json(change.after)
+
+
+class ComplianceRuleChangeInline(_RuleChangeColumns, admin.TabularInline):
     model = ComplianceRuleChange
     fk_name = "rule"
     extra = 0
@@ -127,18 +143,6 @@ class ComplianceRuleChangeInline(admin.TabularInline):
 
     def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
-
-    @admin.display(description="by")
-    def who(self, change: ComplianceRuleChange) -> str:
-        return actor_label(change.changed_by)
-
-    @admin.display(description="before")
-    def before_json(self, change: ComplianceRuleChange) -> str:
-        return pretty_json(change.before)
-
-    @admin.display(description="after")
-    def after_json(self, change: ComplianceRuleChange) -> str:
-        return pretty_json(change.after)
 
 
 @admin.register(ComplianceRule)
@@ -267,7 +271,7 @@ def _decision_row(channel: str, decision: Decision, zone: ZoneInfo) -> dict[str,
 
 
 @admin.register(ComplianceRuleChange)
-class ComplianceRuleChangeAdmin(ReadOnlyAdminMixin, StaffAdmin):
+class ComplianceRuleChangeAdmin(_RuleChangeColumns, ReadOnlyAdminMixin, StaffAdmin):
     list_display = ["changed_at", "rule", "who", "company"]
     list_filter = ["rule__family"]
     list_select_related = ["rule", "company"]
@@ -275,18 +279,6 @@ class ComplianceRuleChangeAdmin(ReadOnlyAdminMixin, StaffAdmin):
     id_search_fields = {"CG": "rule", "CP": "company"}
     fields = ["rule", "company", "changed_at", "who", "before_json", "after_json"]
     readonly_fields = fields
-
-    @admin.display(description="by")
-    def who(self, change: ComplianceRuleChange) -> str:
-        return actor_label(change.changed_by)
-
-    @admin.display(description="before")
-    def before_json(self, change: ComplianceRuleChange) -> str:
-        return pretty_json(change.before)
-
-    @admin.display(description="after")
-    def after_json(self, change: ComplianceRuleChange) -> str:
-        return pretty_json(change.after)
 
 
 # Do-not-interact records
