@@ -16,7 +16,9 @@ class Interaction(CompanyOwned, ExternalIdMixin):
     Queries this table serves (each has an index below): the company list newest first
     and its filters; a borrower's list; Compliance Guard's count of a borrower's recent
     outbound interactions on a channel, which reads at most ``cap + 1`` rows of
-    ``interaction_frequency`` ordered by ``send_at``.
+    ``interaction_frequency`` ordered by ``send_at``; the dispatcher's claim of due
+    scheduled rows (``interaction_dispatch_due``) and of stuck claimed ones
+    (``interaction_dispatch_claimed``); provider webhooks by ``provider_message_id``.
     """
 
     class Direction(models.TextChoices):
@@ -82,6 +84,34 @@ class Interaction(CompanyOwned, ExternalIdMixin):
     last_task_meta = models.JSONField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
 
+    # Dispatch state (interactions.dispatch; docs/adr/0005-dispatch-exactly-once.md).
+    # Internal: never part of the public representation.
+    compliance_checked = models.BooleanField(
+        default=True,
+        help_text="Re-run Compliance Guard just before the provider call. False for messages "
+        "documented as unchecked: resends, free-form branded email, confirmation codes.",
+    )
+    is_autodialed = models.BooleanField(
+        default=False, help_text="A voice call placed by an autodialer (the TCPA consent check)."
+    )
+    attempt_count = models.PositiveSmallIntegerField(
+        default=0, help_text="Provider calls started for this message (claims)."
+    )
+    provider = models.CharField(max_length=32, blank=True, default="", help_text="The provider called.")
+    provider_message_id = models.CharField(max_length=128, null=True, blank=True)
+    enqueued_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the row was last handed to the broker."
+    )
+    dispatch_token = models.UUIDField(
+        null=True, blank=True, help_text="Set by the claim, cleared by the outcome: the owner of a send."
+    )
+    dispatch_started_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the send was claimed, just before the provider call (the durable marker).",
+    )
+    last_error = models.TextField(blank=True, default="")
+
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
@@ -113,6 +143,24 @@ class Interaction(CompanyOwned, ExternalIdMixin):
                 fields=["borrower", "channel", "-send_at"],
                 condition=Q(direction="outbound"),
                 name="interaction_frequency",
+            ),
+            # Dispatch: the beat's claim of due rows, oldest first.
+            models.Index(
+                fields=["send_at"],
+                condition=Q(status="scheduled", direction="outbound"),
+                name="interaction_dispatch_due",
+            ),
+            # Dispatch: claimed sends whose worker may have died.
+            models.Index(
+                fields=["dispatch_started_at"],
+                condition=Q(status="inProgress"),
+                name="interaction_dispatch_claimed",
+            ),
+            # Provider webhooks match events by the provider's message id.
+            models.Index(
+                fields=["provider_message_id"],
+                condition=Q(provider_message_id__isnull=False),
+                name="interaction_provider_message",
             ),
         ]
 

@@ -209,7 +209,7 @@ CELERY_BEAT_SCHEDULE: dict = {
 # so that a worker started without -Q consumes all four; tasks are routed by name:
 # ``<app>.pdf_*`` to pdfs, ``<app>.webhook_*`` to webhooks.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_QUEUES = tuple(Queue(name) for name in ("celery", "sends", "pdfs", "webhooks"))
+CELERY_TASK_QUEUES = tuple(Queue(name, routing_key=name) for name in ("celery", "sends", "pdfs", "webhooks"))
 CELERY_TASK_ROUTES = {
     "interactions.dispatch": {"queue": "sends"},
     "interactions.claim_due": {"queue": "celery"},
