@@ -20,11 +20,6 @@ allows (7 queries). ``SELECT 1`` on the same connection is printed as the floor.
 medians, the plan of every query of one decision on the large table is printed
 (``EXPLAIN ANALYZE``: which index, how many rows).
 
-``--with-proposed-index`` adds ``interaction_inbound_recent`` (borrower, channel,
-started_at DESC) WHERE inbound to both bench tables, the index postConversation's inbound
-arm needs (compliance/README.md, "Indexes"); without it that arm reads the borrower's
-whole history. Once the model has the index, the flag changes nothing.
-
 Runs in-process against PostgreSQL (``DATABASE_URL``, default
 ``postgres://postgres@127.0.0.1:5432/peachcomms_bench``; migrated first). It creates (and
 drops at the end) its own two schemas, replaces its bench company, and touches nothing
@@ -54,10 +49,6 @@ AT = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)  # Wednesday, 10:00 in New York
 COMPANY_NAME = "Compliance Guard Bench"
 TABLE = "interactions_interaction"
 SCHEMAS = {"1k": "guard_bench_1k", "1m": "guard_bench_1m"}
-PROPOSED_INDEX = (
-    'CREATE INDEX IF NOT EXISTS interaction_inbound_recent ON {schema}."interactions_interaction" '
-    "(borrower_id, channel, started_at DESC) WHERE direction = 'inbound'"
-)
 
 #: (channel, direction, subject, theme, status, status_details, is_transactional) of the
 #: old history, in turn.
@@ -143,24 +134,20 @@ def create_scenario() -> tuple[object, list[object]]:
     return company, borrowers
 
 
-def create_tables(with_proposed_index: bool) -> None:
+def create_tables() -> None:
     for schema in SCHEMAS.values():
         sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
         sql(f"CREATE SCHEMA {schema}")
     # The small table with its indexes now; the large one gets them after its load.
     sql(f'CREATE TABLE {SCHEMAS["1k"]}."{TABLE}" (LIKE public."{TABLE}" INCLUDING ALL)')
     sql(f'CREATE TABLE {SCHEMAS["1m"]}."{TABLE}" (LIKE public."{TABLE}" INCLUDING DEFAULTS)')
-    if with_proposed_index:
-        sql(PROPOSED_INDEX.format(schema=SCHEMAS["1k"]))
 
 
-def index_large_table(with_proposed_index: bool) -> None:
+def index_large_table() -> None:
     schema = SCHEMAS["1m"]
     rows = sql("SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename = %s", [TABLE])
     for (definition,) in rows:
         sql(definition.replace(f"ON public.{TABLE} ", f'ON {schema}."{TABLE}" '))
-    if with_proposed_index:
-        sql(PROPOSED_INDEX.format(schema=schema))
 
 
 def insert(schema: str, company, borrowers, *, old: int, first: int, recent: bool) -> None:  # noqa: ANN001
@@ -308,21 +295,18 @@ def explain(company, borrower) -> list[str]:  # noqa: ANN001
 
 
 def main() -> None:
-    with_proposed_index = "--with-proposed-index" in sys.argv[1:]
     started = time.monotonic()
     setup()
     company, borrowers = create_scenario()
-    create_tables(with_proposed_index)
+    create_tables()
     old_small = SMALL - len(RECENT) * BORROWERS
     for schema in SCHEMAS.values():
         insert(schema, company, borrowers, old=old_small, first=0, recent=True)
     load_started = time.monotonic()
     insert(SCHEMAS["1m"], company, borrowers, old=LARGE - SMALL, first=old_small, recent=False)
-    index_large_table(with_proposed_index)
+    index_large_table()
     counts = {size: count_and_analyze(schema) for size, schema in SCHEMAS.items()}
     print(f"loaded and indexed {counts['1m']:,} rows in {time.monotonic() - load_started:.0f} s")
-    if with_proposed_index:
-        print("with the proposed index interaction_inbound_recent on both tables")
 
     try:
         results = measure(company, borrowers)

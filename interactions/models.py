@@ -144,6 +144,15 @@ class Interaction(CompanyOwned, ExternalIdMixin):
                 condition=Q(direction="outbound"),
                 name="interaction_frequency",
             ),
+            # Compliance Guard postConversation: a borrower's recent inbound calls (inbound
+            # rows have no send_at; they are found by started_at).
+            models.Index(
+                fields=["borrower", "channel", "-started_at"],
+                condition=Q(direction="inbound"),
+                name="interaction_inbound_recent",
+            ),
+            # The staff admin's list of every company's interactions, newest first.
+            models.Index(fields=["-created_at", "-id"], name="interaction_all_list"),
             # Dispatch: the beat's claim of due rows, oldest first.
             models.Index(
                 fields=["send_at"],
