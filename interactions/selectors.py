@@ -10,6 +10,7 @@ from django.db.models import F, Model, Q, QuerySet
 from borrowers.models import Borrower, Case, Company, Loan
 from interactions.models import Interaction
 from peachcomms.api.ids import lookup_kwargs
+from peachcomms.db import json_list_contains
 from peachcomms.errors import InvalidInput
 from peachcomms.scoping import get_scoped, id_prefix
 from subjects.selectors import subject_canonical, theme_get
@@ -114,7 +115,7 @@ def interaction_list(
         if model is Borrower:
             qs = qs.filter(borrower_id=pk)
         elif model is Loan:
-            qs = qs.filter(Q(loan_id=pk) | Q(loan_ids__contains=[pk]))
+            qs = qs.filter(Q(loan_id=pk) | json_list_contains(Interaction, "loan_ids", pk))
         else:
             qs = qs.filter(case_id=pk)
     return qs

@@ -3,6 +3,8 @@ DATABASE_URL and REDIS_URL to their usual local addresses)."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
@@ -13,7 +15,9 @@ from tests.factories import CompanyFactory
 
 def pytest_configure(config: pytest.Config) -> None:
     engine = settings.DATABASES["default"]["ENGINE"]
-    if "postgresql" not in engine:
+    # PEACHCOMMS_SQLITE_SMOKE=1 runs API tests against the embedded SQLite default, to find
+    # what breaks there (not part of make test: locks and concurrency need PostgreSQL).
+    if "postgresql" not in engine and not os.environ.get("PEACHCOMMS_SQLITE_SMOKE"):
         raise pytest.UsageError(
             "The tests need PostgreSQL: run them with `make test`, or set "
             "DATABASE_URL=postgres://postgres@127.0.0.1:5432/peachcomms (and REDIS_URL)."
@@ -26,8 +30,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     serialized_rollback, which restores those rows, so test order never matters."""
     for item in items:
         marker = item.get_closest_marker("django_db")
-        if marker is not None and marker.kwargs.get("transaction") and not marker.kwargs.get(
-            "serialized_rollback"
+        if (
+            marker is not None
+            and marker.kwargs.get("transaction")
+            and not marker.kwargs.get("serialized_rollback")
         ):
             kwargs = {**marker.kwargs, "serialized_rollback": True}
             item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)

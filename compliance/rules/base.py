@@ -27,6 +27,8 @@ from borrowers.models import Borrower, Case, Company, Contact
 from compliance import timezones
 from compliance.models import ComplianceRule, DoNotInteract
 from compliance.selectors import company_today, do_not_interacts_active
+from interactions.models import Interaction
+from peachcomms.db import json_list_contains
 from subjects.selectors import SubjectDescriptor, subject_descriptor, theme_get, theme_names
 
 if TYPE_CHECKING:
@@ -195,7 +197,7 @@ class GuardContext:
             return Q()
         about = Q(loan_id__in=loan_ids) | Q(loan__isnull=True, loan_ids=[])
         for loan_id in loan_ids:
-            about |= Q(loan_ids__contains=[loan_id])
+            about |= json_list_contains(Interaction, "loan_ids", loan_id)
         return about
 
     def without_request_row(self, queryset: QuerySet) -> QuerySet:

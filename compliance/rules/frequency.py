@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.db import connections
 from django.db.models import Q
 
 from compliance import timezones
@@ -66,10 +67,11 @@ def counted_send_times(
     counted = ctx.without_request_row(counted)
     before = counted.filter(send_at__gt=at - window, send_at__lte=at).order_by("-send_at")
     after = counted.filter(send_at__gt=at, send_at__lt=at + window).order_by("send_at")
-    both = before.values_list("send_at", flat=True)[:limit].union(
-        after.values_list("send_at", flat=True)[:limit], all=True
-    )
-    return sorted(both)
+    before = before.values_list("send_at", flat=True)[:limit]
+    after = after.values_list("send_at", flat=True)[:limit]
+    if not connections[counted.db].features.supports_slicing_ordering_in_compound:
+        return sorted([*before, *after])  # SQLite (the embedded default): two queries
+    return sorted(before.union(after, all=True))
 
 
 def forbidden_until(

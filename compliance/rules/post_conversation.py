@@ -36,7 +36,8 @@ def conversation_times(ctx: GuardContext, row: ComplianceRule, at: datetime) -> 
     is_conversation = Q(status_details__in=params["statusDetails"]) | Q(
         agent_outcome__in=params["statusDetails"]
     )
-    base = Interaction.objects.filter(borrower_id=ctx.borrower.pk, deleted_at__isnull=True)
+    # No ordering: the three arms are a UNION, which SQLite refuses with ORDER BY inside.
+    base = Interaction.objects.filter(borrower_id=ctx.borrower.pk, deleted_at__isnull=True).order_by()
     if row.channels:
         base = base.filter(channel__in=row.channels)
     base = ctx.without_request_row(base.filter(is_conversation, ctx.debt_q()))

@@ -13,6 +13,7 @@ from borrowers.models import ApiKey, Borrower, Case, Company, Contact, Loan
 from interactions import catalogue
 from interactions.models import Interaction
 from interactions.selectors import interaction_get
+from peachcomms.db import is_unique_violation
 from peachcomms.errors import Conflict, InvalidInput, NotFound
 from peachcomms.scoping import get_scoped
 from subjects.selectors import subject_descriptor, theme_get
@@ -66,7 +67,7 @@ def _save(interaction: Interaction, *, update_fields: list[str] | None = None) -
         with transaction.atomic():
             interaction.save(update_fields=update_fields)
     except IntegrityError as error:
-        if EXTERNAL_ID_CONSTRAINT in str(error):
+        if is_unique_violation(error, Interaction, EXTERNAL_ID_CONSTRAINT):
             raise Conflict(
                 f"An interaction with externalId '{interaction.external_id}' already exists in this company."
             ) from error

@@ -32,6 +32,7 @@ from interactions.models import Interaction
 from interactions.selectors import interaction_get
 from interactions.services.contact_selection import contact_for_send
 from interactions.services.records import EXTERNAL_ID_CONSTRAINT, created_by_api_key
+from peachcomms.db import is_unique_violation
 from peachcomms.errors import BusinessRuleViolation, Conflict, InvalidInput, NotFound, ServiceError
 from peachcomms.scoping import get_scoped
 from subjects.selectors import SubjectDescriptor, subject_canonical, subject_descriptor, theme_get
@@ -438,7 +439,7 @@ def interaction_send(company: Company, actor: Actor, data: Mapping[str, Any]) ->
             with transaction.atomic() if external_id else nullcontext():
                 interaction.save(force_insert=True)
         except IntegrityError as error:
-            if not external_id or EXTERNAL_ID_CONSTRAINT not in str(error):
+            if not external_id or not is_unique_violation(error, Interaction, EXTERNAL_ID_CONSTRAINT):
                 raise
             # A concurrent send with the same interactionExternalId won the insert.
             existing = _existing_send(
