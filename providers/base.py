@@ -88,3 +88,10 @@ class Provider(ABC):
     @abstractmethod
     def send(self, message: OutgoingMessage) -> SendResult:
         """Hand the message to the provider; raise a ProviderError subclass on failure."""
+
+    def lookup(self, reference: str) -> SendResult | None:
+        """Whether the provider received the message ``reference``: its result, or None
+        when it certainly did not. The dispatcher asks this about a send whose worker died
+        during the call; raise NotImplementedError when the provider cannot tell (the
+        send then ends "delivery unknown" and is never resent on a guess)."""
+        raise NotImplementedError

@@ -33,3 +33,11 @@ class OutboxProvider(Provider):
         return SendResult(
             provider=self.name, provider_message_id=record.provider_message_id, state="delivered"
         )
+
+    def lookup(self, reference: str) -> SendResult | None:
+        # The outbox row is written in one autocommitted INSERT: it exists exactly when the
+        # message was "sent".
+        record = OutboxMessage.objects.filter(reference=reference).only("provider_message_id").first()
+        if record is None:
+            return None
+        return SendResult(self.name, record.provider_message_id, state="delivered")

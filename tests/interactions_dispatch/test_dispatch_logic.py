@@ -569,7 +569,12 @@ def stuck(row: Interaction, provider: str, age: timedelta = timedelta(minutes=10
     return reload(row)
 
 
-def test_recovery_without_lookup_marks_delivery_unknown_and_never_resends():
+def test_recovery_without_lookup_marks_delivery_unknown_and_never_resends(monkeypatch):
+    from providers.base import Provider
+    from providers.outbox import OutboxProvider
+
+    # A provider that cannot tell whether it received a message (the base lookup).
+    monkeypatch.setattr(OutboxProvider, "lookup", Provider.lookup)
     row = stuck(DueInteractionFactory(compliance_checked=False), "outbox")
     young = stuck(DueInteractionFactory(compliance_checked=False), "outbox", age=timedelta(seconds=5))
 
@@ -710,3 +715,27 @@ def test_the_tasks_call_the_services(published, monkeypatch):
     }
     assert dispatch_task.run(row.pk) == Outcome.SENT
     assert reload(row).status == "succeeded"
+
+
+def test_outbox_lookup_tells_received_from_not_received():
+    from providers.outbox import OutboxProvider
+
+    row = DueInteractionFactory(compliance_checked=False)
+    provider = OutboxProvider()
+    assert provider.lookup(row.pk) is None
+    interaction_dispatch(row.pk)
+    found = provider.lookup(row.pk)
+    assert found is not None
+    assert found.state == "delivered"
+    assert found.provider_message_id == OutboxMessage.objects.get(reference=row.pk).provider_message_id
+
+
+def test_recovery_through_the_outbox_lookup_sends_a_message_it_never_received():
+    row = stuck(DueInteractionFactory(compliance_checked=False), "outbox")
+
+    counts = interactions_recover_stuck(older_than=timedelta(minutes=6))
+
+    assert counts["released"] == 1
+    assert reload(row).status == "scheduled"
+    assert interaction_dispatch(row.pk) == Outcome.SENT
+    assert OutboxMessage.objects.filter(reference=row.pk).count() == 1
