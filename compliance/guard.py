@@ -20,8 +20,10 @@ from typing import Any
 from django.utils import timezone
 
 from borrowers.models import Borrower, Company, Contact
+from compliance.facts import BorrowerFacts
 from compliance.rules import RULES, GuardContext, Outcome
 from compliance.timezones import format_utc
+from subjects.selectors import SubjectDescriptor
 
 #: How many instants one decision evaluates while looking for ``sendAt``.
 MAX_ITERATIONS = 20
@@ -37,7 +39,13 @@ class GuardRequest:
     lets the guard pick the recipient as a send would (data.md, "Contact selection").
     ``loan_ids`` are the debt the message is about (primary keys); none means all the
     borrower's loans. ``exclude_interaction_id``: the interaction being re-checked just
-    before it goes out, which must not count against itself."""
+    before it goes out, which must not count against itself.
+
+    Read ahead (optional, for callers that already hold them): ``facts``, the borrower's
+    rows (:mod:`compliance.facts`); ``descriptor``, the company's view of ``subject``;
+    ``settings_version``, the company's settings version read in this unit of work
+    (``borrowers.settings_cache``), so the rule rows come from the process cache without
+    reading the version again."""
 
     company: Company
     borrower: Borrower
@@ -50,6 +58,9 @@ class GuardRequest:
     is_transactional: bool | None = None
     check_at_company_noon: bool = False
     exclude_interaction_id: str | None = None
+    facts: BorrowerFacts | None = None
+    descriptor: SubjectDescriptor | None = None
+    settings_version: int | None = None
 
 
 @dataclass(frozen=True)

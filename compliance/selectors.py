@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
+from borrowers import settings_cache
 from borrowers.models import Borrower, Company, Contact, Loan
 from compliance.models import ComplianceRule, ComplianceRuleChange, DoNotInteract
 from peachcomms.api.ids import EXTERNAL_PREFIX, PREFIXES
@@ -50,6 +51,19 @@ def _get_without_external_id(
 def rule_list(company: Company, *, family: str | None = None) -> QuerySet[ComplianceRule]:
     rules = ComplianceRule.objects.filter(company_id=company.pk)
     return rules.filter(family=family) if family else rules
+
+
+def company_rules(company: Company, *, version: int | None = None) -> list[ComplianceRule]:
+    """The company's enabled rule rows in the guard's order (family, federal before
+    state rows, code), from the process cache (``borrowers.settings_cache``; ``version``
+    as read in the caller's unit of work, or read here). Shared: do not modify."""
+
+    def load() -> list[ComplianceRule]:
+        rows = list(ComplianceRule.objects.filter(company_id=company.pk, enabled=True))
+        rows.sort(key=lambda row: (row.family, bool(row.states), row.code, row.pk))
+        return rows
+
+    return settings_cache.cached(company.pk, "compliance.rules", version, load)
 
 
 def rule_get(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 
+from borrowers import settings_cache
 from borrowers.models import Company
 from peachcomms.errors import InvalidInput, NotFound
 from subjects.models import CompanySubjectSetting, Subject, SubjectAlias, Theme
@@ -113,7 +114,7 @@ def _with_overrides(base: SubjectDescriptor, setting: CompanySubjectSetting | No
 
 
 def subject_descriptor(
-    company: Company, name: str, *, missing: type[Exception] = InvalidInput
+    company: Company, name: str, *, missing: type[Exception] = InvalidInput, version: int | None = None
 ) -> SubjectDescriptor:
     """The company's view of a subject; an unknown subject raises ``missing`` (InvalidInput
     for a request body, NotFound for a path)."""
@@ -123,8 +124,21 @@ def subject_descriptor(
             f"Unknown subject '{name[:64]}'.",
             errors={"subject": ["Unknown subject."]} if missing is InvalidInput else None,
         )
-    setting = CompanySubjectSetting.objects.filter(company_id=company.pk, subject_id=canonical).first()
+    setting = company_subject_settings(company, version=version).get(canonical)
     return _with_overrides(_subjects()[canonical], setting)
+
+
+def company_subject_settings(
+    company: Company, *, version: int | None = None
+) -> dict[str, CompanySubjectSetting]:
+    """The company's subject overrides by subject, from the process cache
+    (``borrowers.settings_cache``; ``version`` as read in the caller's unit of work, or
+    read here). Shared: do not modify."""
+
+    def load() -> dict[str, CompanySubjectSetting]:
+        return {s.subject_id: s for s in CompanySubjectSetting.objects.filter(company_id=company.pk)}
+
+    return settings_cache.cached(company.pk, "subjects.settings", version, load)
 
 
 def subject_descriptors(company: Company) -> list[SubjectDescriptor]:
@@ -138,6 +152,7 @@ __all__ = [
     "SubjectDescriptor",
     "ThemeInfo",
     "clear_cache",
+    "company_subject_settings",
     "subject_canonical",
     "subject_descriptor",
     "subject_descriptors",

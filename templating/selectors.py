@@ -10,6 +10,7 @@ import re
 
 from django.db.models import Q, QuerySet
 
+from borrowers import settings_cache
 from borrowers.models import Company
 from interactions.catalogue import channel_is_deprecated, channel_values
 from peachcomms.api.ids import is_valid_id
@@ -125,6 +126,8 @@ def template_select(
     channel: str,
     language: str = DEFAULT_LANGUAGE,
     override_version_id: str | None = None,
+    *,
+    settings_version: int | None = None,
 ) -> TemplateVersion:
     """The version to render for (subject, channel, language).
 
@@ -132,7 +135,9 @@ def template_select(
     built-in, else NotFound. Otherwise, in order: the company's enabled descriptor for the
     language, the built-in one for the language, then the same two for ``en``; a
     descriptor counts only with an active version. None → NotFound "No template for …".
-    One query.
+    The selection comes from the process cache (``borrowers.settings_cache``;
+    ``settings_version`` as read in the caller's unit of work, or read here): the version
+    returned is shared, do not modify it.
     """
     if override_version_id:
         version = None
@@ -146,6 +151,18 @@ def template_select(
         if version is None:
             raise NotFound(f"overrideTemplateId: no template version '{override_version_id[:80]}'.")
         return version
+    version = settings_cache.cached(
+        company.pk,
+        ("templating.select", subject, channel, language),
+        settings_version,
+        lambda: _template_select(company, subject, channel, language),
+    )
+    if version is None:
+        raise NotFound(f"No template for subject {subject} on channel {channel}.")
+    return version
+
+
+def _template_select(company: Company, subject: str, channel: str, language: str) -> TemplateVersion | None:
     languages = [language] if language == DEFAULT_LANGUAGE else [language, DEFAULT_LANGUAGE]
     candidates = list(
         TemplateDescriptor.objects.select_related("active_version")
@@ -160,7 +177,7 @@ def template_select(
         .order_by()
     )
     if not candidates:
-        raise NotFound(f"No template for subject {subject} on channel {channel}.")
+        return None
     best = min(candidates, key=lambda d: (languages.index(d.language), d.company_id is None))
     version = best.active_version
     version.descriptor = best

@@ -78,3 +78,13 @@ def other_api(other_company) -> ApiClient:  # noqa: ANN001
 def client_with():  # noqa: ANN201
     """``client_with(company, ["people:read"])``: a client whose key has only these permissions."""
     return make_client
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings_cache():  # noqa: ANN202
+    """Each test starts with an empty per-process settings cache (borrowers.settings_cache).
+    Correctness never depends on it; it keeps one test's entries out of another's view."""
+    from borrowers import settings_cache
+
+    settings_cache.clear()
+    yield

@@ -22,6 +22,9 @@ class Company(TimeStamped):
     support_email = models.CharField(max_length=254, blank=True, default="")
     help_text = models.CharField(max_length=320, blank=True, default="")
     mailing_address = models.JSONField(default=dict, blank=True)
+    #: Changed by database triggers whenever the company's compliance rules, subject
+    #: settings or templates change (borrowers/settings_cache.py); never set by hand.
+    settings_version = models.BigIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name_plural = "companies"

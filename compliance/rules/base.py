@@ -15,6 +15,7 @@ indexed query per evaluation instant.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
@@ -24,9 +25,10 @@ from zoneinfo import ZoneInfo
 from django.db.models import Q, QuerySet
 
 from borrowers.models import Borrower, Case, Company, Contact
+from borrowers.settings_cache import settings_version
 from compliance import timezones
 from compliance.models import ComplianceRule, DoNotInteract
-from compliance.selectors import company_today, do_not_interacts_active
+from compliance.selectors import company_rules, company_today, do_not_interacts_active
 from interactions.models import Interaction
 from peachcomms.db import json_list_contains
 from subjects.selectors import SubjectDescriptor, subject_descriptor, theme_get, theme_names
@@ -85,9 +87,13 @@ class GuardContext:
 
     @classmethod
     def load(cls, request: GuardRequest, at: datetime) -> GuardContext:
-        rules = list(ComplianceRule.objects.filter(company_id=request.company.pk, enabled=True))
-        rules.sort(key=lambda row: (row.family, bool(row.states), row.code, row.pk))
-        descriptor = subject_descriptor(request.company, request.subject) if request.subject else None
+        version = request.settings_version
+        if version is None:
+            version = settings_version(request.company.pk)
+        rules = company_rules(request.company, version=version)
+        descriptor = request.descriptor
+        if descriptor is None and request.subject:
+            descriptor = subject_descriptor(request.company, request.subject, version=version)
         theme = request.theme or (descriptor.theme if descriptor is not None else None)
         return cls(request=request, at=at, rules=rules, descriptor=descriptor, theme=theme)
 
@@ -145,11 +151,17 @@ class GuardContext:
     # The borrower's records, read once
 
     @cached_property
-    def contacts(self) -> list[Contact]:
+    def contacts(self) -> Sequence[Contact]:
+        facts = self.request.facts
+        if facts is not None and facts.contacts is not None:
+            return facts.contacts
         return list(Contact.objects.filter(borrower_id=self.borrower.pk).order_by("created_at", "id"))
 
     @cached_property
-    def open_cases(self) -> list[Case]:
+    def open_cases(self) -> Sequence[Case]:
+        facts = self.request.facts
+        if facts is not None and facts.open_cases is not None:
+            return facts.open_cases
         return list(
             Case.objects.filter(borrower_id=self.borrower.pk, status__in=Case.OPEN_STATUSES).order_by(
                 "created_at", "id"
@@ -157,8 +169,11 @@ class GuardContext:
         )
 
     @cached_property
-    def do_not_interacts(self) -> list[DoNotInteract]:
+    def do_not_interacts(self) -> Sequence[DoNotInteract]:
         """Records active on the company's date of ``at`` (later instants filter further)."""
+        facts = self.request.facts
+        if facts is not None and facts.do_not_interacts is not None:
+            return facts.do_not_interacts
         today = company_today(self.company, self.at)
         return list(do_not_interacts_active(self.borrower, today=today).order_by("created_at", "id"))
 

@@ -278,10 +278,10 @@ def test_decision_cost_does_not_grow_with_history(rules, company, refused, djang
         assert decision.result is (not refused)
         counts.append(len(queries))
     assert counts[0] == counts[1]
-    # rules, subject, contacts, do-not-interacts, cases, frequency (voice), post-conversation;
-    # a refusal stops at frequency, then evaluates once more at sendAt (frequency,
-    # post-conversation).
-    expected = 8 if refused else 7
+    # the settings version (rules and subject settings come from the process cache),
+    # contacts, do-not-interacts, cases, frequency (voice), post-conversation; a refusal
+    # stops at frequency, then evaluates once more at sendAt (frequency, post-conversation).
+    expected = 7 if refused else 6
     borrower = reachable(BorrowerFactory(company=company))
     _history(borrower, 50)
     for at in SIX_CALLS[: 7 if refused else 5]:
