@@ -24,6 +24,7 @@ from django.db import transaction
 
 from borrowers.models import Borrower
 from compliance.guard import Decision, GuardRequest, decide
+from peachcomms.db import fetch, lock_clause
 
 T = TypeVar("T")
 
@@ -40,7 +41,7 @@ def decide_and_record(
     templates before, and talk to providers after commit (``transaction.on_commit``), never
     inside ``record``. Call it outside a longer transaction, or the lock lasts as long."""
     with transaction.atomic():
-        borrower = Borrower.objects.select_for_update(no_key=True).get(pk=request.borrower.pk)
+        (borrower,) = fetch(Borrower, "id = %s", [request.borrower.pk], suffix=lock_clause(no_key=True))
         request = dataclasses.replace(request, borrower=borrower)
         decision = decide(request, at)
         recorded = record(decision) if decision.result else None

@@ -1,11 +1,18 @@
 """Small database helpers that keep the services portable between PostgreSQL (production,
-tests) and SQLite (the embedded default)."""
+tests) and SQLite (the embedded default), and :func:`fetch`, the send path's hot reads."""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, TypeVar
 
 from django.db import IntegrityError, connections
 from django.db.models import Model, Q, TextField
 from django.db.models.functions import Cast
+
+M = TypeVar("M", bound=Model)
 
 
 def json_list_contains(model: type[Model], field: str, value: str) -> Q:
@@ -30,3 +37,100 @@ def is_unique_violation(error: IntegrityError, model: type[Model], constraint: s
         return False
     columns = [model._meta.get_field(name).column for name in unique.fields]
     return all(f"{model._meta.db_table}.{column}" in message for column in columns)
+
+
+# Hot reads without the query compiler
+
+
+@dataclass(frozen=True)
+class _ReadPlan:
+    select: str  # SELECT <every concrete column> FROM <table>
+    columns: str  # <every concrete column>, qualified by the table
+    names: tuple[str, ...]  # attnames, in column order (Model.from_db)
+    converters: tuple[tuple[int, tuple[Callable[..., Any], ...], Any], ...]  # (index, converters, Col)
+
+
+@cache
+def _read_plan(model: type[Model], alias: str) -> _ReadPlan:
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    table = model._meta.db_table
+    fields = model._meta.concrete_fields
+    converters = []
+    for index, field in enumerate(fields):
+        column = field.get_col(table)
+        found = tuple(connection.ops.get_db_converters(column)) + tuple(column.get_db_converters(connection))
+        if found:
+            converters.append((index, found, column))
+    columns = ", ".join(f"{quote(table)}.{quote(field.column)}" for field in fields)
+    return _ReadPlan(
+        select=f"SELECT {columns} FROM {quote(table)}",
+        columns=columns,
+        names=tuple(field.attname for field in fields),
+        converters=tuple(converters),
+    )
+
+
+def fetch(
+    model: type[M], where: str, params: Sequence[Any], *, suffix: str = "", using: str = "default"
+) -> list[M]:
+    """Instances of ``model`` whose rows match a hand-written SQL ``where`` clause
+    (``%s`` placeholders, column names of ``model``'s table), followed by ``suffix``
+    (``ORDER BY``, ``LIMIT``, :func:`lock_clause`).
+
+    For the few reads on the send path that run on every message: the same instances the
+    ORM would build (every concrete field, Django's value converters applied), about five
+    times cheaper in CPU because no query is compiled. Everything else uses the ORM."""
+    plan = _read_plan(model, using)
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        cursor.execute(f"{plan.select} WHERE {where} {suffix}", params)
+        rows = cursor.fetchall()
+    return [_instance(model, plan, row, using) for row in rows]
+
+
+def fetch_with_related(
+    model: type[M], field: str, where: str, params: Sequence[Any], *, using: str = "default"
+) -> list[M]:
+    """:func:`fetch` with the row its foreign key ``field`` points to, in the same query
+    (an inner join, like ``select_related(field)`` of a non-null key); ``where`` may only
+    name ``model``'s table, qualified."""
+    related = model._meta.get_field(field)
+    target = related.related_model
+    plan, target_plan = _read_plan(model, using), _read_plan(target, using)
+    quote = connections[using].ops.quote_name
+    table, target_table = quote(model._meta.db_table), quote(target._meta.db_table)
+    sql = (
+        f"SELECT {plan.columns}, {target_plan.columns} FROM {table} INNER JOIN {target_table} "
+        f"ON {table}.{quote(related.column)} = {target_table}.{quote(target._meta.pk.column)} WHERE {where}"
+    )
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    width = len(plan.names)
+    instances = []
+    for row in rows:
+        instance = _instance(model, plan, row[:width], using)
+        setattr(instance, field, _instance(target, target_plan, row[width:], using))
+        instances.append(instance)
+    return instances
+
+
+def _instance(model: type[M], plan: _ReadPlan, row: Sequence[Any], using: str) -> M:
+    if plan.converters:
+        connection = connections[using]
+        row = list(row)
+        for index, converters, column in plan.converters:
+            value = row[index]
+            for convert in converters:
+                value = convert(value, column, connection)
+            row[index] = value
+    return model.from_db(using, plan.names, row)
+
+
+def lock_clause(*, no_key: bool = False, using: str = "default") -> str:
+    """``FOR UPDATE`` (``FOR NO KEY UPDATE`` when ``no_key``) where the database has row
+    locks (PostgreSQL); nothing on SQLite, which locks the whole database on write."""
+    if connections[using].vendor != "postgresql":
+        return ""
+    return "FOR NO KEY UPDATE" if no_key else "FOR UPDATE"

@@ -12,6 +12,7 @@ from typing import TypeVar
 from django.db.models import Model, QuerySet
 
 from peachcomms.api.ids import PREFIXES, lookup_kwargs
+from peachcomms.db import fetch
 from peachcomms.errors import NotFound
 
 M = TypeVar("M", bound=Model)
@@ -33,14 +34,25 @@ def get_scoped(
     borrower_id: str | None = None,
     field: str | None = None,
 ) -> M:
-    qs = queryset._default_manager.all() if isinstance(queryset, type) else queryset
-    prefix = id_prefix(qs.model)
-    label = PREFIXES.get(prefix, qs.model._meta.verbose_name)
+    model = queryset if isinstance(queryset, type) else queryset.model
+    prefix = id_prefix(model)
+    label = PREFIXES.get(prefix, model._meta.verbose_name)
     kwargs = lookup_kwargs(str(value), prefix)
-    if kwargs is not None and "external_id" in kwargs and not _has_external_id(qs.model):
+    if kwargs is not None and "external_id" in kwargs and not _has_external_id(model):
         kwargs = None  # this type has no lender ids: an ext- id cannot name one
-    if kwargs is not None:
-        qs = qs.filter(company_id=company_id, **kwargs)
+    if kwargs is not None and isinstance(queryset, type):
+        # A whole table (the common case): one read without the query compiler.
+        column, key = (
+            ("external_id", kwargs["external_id"]) if "external_id" in kwargs else ("id", kwargs["pk"])
+        )
+        where, params = f"company_id = %s AND {column} = %s", [company_id, key]
+        if borrower_id is not None:
+            where, params = f"{where} AND borrower_id = %s", [*params, borrower_id]
+        rows = fetch(model, where, params, suffix="ORDER BY id LIMIT 1")
+        if rows:
+            return rows[0]
+    elif kwargs is not None:
+        qs = queryset.filter(company_id=company_id, **kwargs)
         if borrower_id is not None:
             qs = qs.filter(borrower_id=borrower_id)
         row = qs.first()

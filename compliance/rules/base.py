@@ -28,9 +28,9 @@ from borrowers.models import Borrower, Case, Company, Contact
 from borrowers.settings_cache import settings_version
 from compliance import timezones
 from compliance.models import ComplianceRule, DoNotInteract
-from compliance.selectors import company_rules, company_today, do_not_interacts_active
+from compliance.selectors import company_rules, company_today
 from interactions.models import Interaction
-from peachcomms.db import json_list_contains
+from peachcomms.db import fetch, json_list_contains
 from subjects.selectors import SubjectDescriptor, subject_descriptor, theme_get, theme_names
 
 if TYPE_CHECKING:
@@ -155,17 +155,18 @@ class GuardContext:
         facts = self.request.facts
         if facts is not None and facts.contacts is not None:
             return facts.contacts
-        return list(Contact.objects.filter(borrower_id=self.borrower.pk).order_by("created_at", "id"))
+        return fetch(Contact, "borrower_id = %s", [self.borrower.pk], suffix="ORDER BY created_at, id")
 
     @cached_property
     def open_cases(self) -> Sequence[Case]:
         facts = self.request.facts
         if facts is not None and facts.open_cases is not None:
             return facts.open_cases
-        return list(
-            Case.objects.filter(borrower_id=self.borrower.pk, status__in=Case.OPEN_STATUSES).order_by(
-                "created_at", "id"
-            )
+        return fetch(
+            Case,
+            "borrower_id = %s AND status IN (%s, %s)",
+            [self.borrower.pk, *Case.OPEN_STATUSES],
+            suffix="ORDER BY created_at, id",
         )
 
     @cached_property
@@ -174,8 +175,14 @@ class GuardContext:
         facts = self.request.facts
         if facts is not None and facts.do_not_interacts is not None:
             return facts.do_not_interacts
-        today = company_today(self.company, self.at)
-        return list(do_not_interacts_active(self.borrower, today=today).order_by("created_at", "id"))
+        # do_not_interacts_active(), read without the query compiler (every decision reads it).
+        return fetch(
+            DoNotInteract,
+            "company_id = %s AND borrower_id = %s AND deleted_at IS NULL"
+            " AND (end_date IS NULL OR end_date >= %s)",
+            [self.borrower.company_id, self.borrower.pk, company_today(self.company, self.at)],
+            suffix="ORDER BY created_at, id",
+        )
 
     @cached_property
     def contact(self) -> Contact | None:

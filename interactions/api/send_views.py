@@ -95,7 +95,10 @@ class SendView(CompanyScopedView):
     )
     def post(self, request: Request) -> Response:
         interaction, created = services.interaction_send(
-            self.company, request.auth, self.input(SendSerializer)
+            self.company,
+            request.auth,
+            self.input(SendSerializer),
+            settings_version=self.company.settings_version,  # read with the key, just now
         )
         return self.respond(self.output(interaction), message="queued" if created else "already queued")
 

@@ -9,9 +9,12 @@ and turns "none" into the 422 of api.md.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from borrowers.models import Borrower, Company, Contact
 from compliance.rules.contact_eligibility import contact_needed
 from compliance.rules.contact_eligibility import contact_select as _select
+from peachcomms.db import fetch
 from peachcomms.errors import BusinessRuleViolation
 from peachcomms.scoping import get_scoped
 
@@ -39,17 +42,35 @@ def contact_select(borrower: Borrower, channel: str) -> Contact | None:
     return _select(Contact.objects.filter(borrower_id=borrower.pk), channel)
 
 
+def borrower_contacts(borrower: Borrower) -> list[Contact]:
+    """All the borrower's contacts, oldest first (what selection and the guard read)."""
+    return fetch(Contact, "borrower_id = %s", [borrower.pk], suffix="ORDER BY created_at, id")
+
+
 def contact_for_send(
-    company: Company, borrower: Borrower, channel: str, contact_id: str | None
+    company: Company,
+    borrower: Borrower,
+    channel: str,
+    contact_id: str | None,
+    *,
+    contacts: Sequence[Contact] | None = None,
 ) -> Contact | None:
     """``contactId`` resolved among the borrower's contacts (another borrower's or
     company's → 404 naming ``contactId``); without one, :func:`contact_select`, and
     :class:`NoEligibleContact` (422) when a channel that needs a contact has none.
     Whether a named contact fits the channel is Compliance Guard's to say
-    (contactEligibility)."""
+    (contactEligibility). ``contacts``: the borrower's contacts, when already read
+    (:func:`borrower_contacts`)."""
     if contact_id:
+        if contacts is not None:
+            for contact in contacts:
+                if contact.pk == contact_id:
+                    return contact
         return get_scoped(Contact, company.pk, contact_id, borrower_id=borrower.pk, field="contactId")
-    contact = contact_select(borrower, channel)
+    if contacts is None:
+        contact = contact_select(borrower, channel)
+    else:
+        contact = _select(contacts, channel) if contact_needed(channel) else None
     if contact is None and contact_needed(channel):
         raise NoEligibleContact(
             f"No eligible contact: borrower {borrower.pk} has no valid, unarchived {channel} contact "
@@ -58,4 +79,4 @@ def contact_for_send(
     return contact
 
 
-__all__ = ["NoEligibleContact", "contact_for_send", "contact_select"]
+__all__ = ["NoEligibleContact", "borrower_contacts", "contact_for_send", "contact_select"]

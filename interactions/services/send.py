@@ -25,12 +25,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from borrowers.models import ApiKey, Borrower, Company, Contact, Document
+from borrowers.settings_cache import settings_version as current_settings_version
 from borrowers.validators import ValueInvalid, normalize_email, normalize_phone
+from compliance.facts import BorrowerFacts
 from compliance.guard import Decision, GuardRequest
 from compliance.recording import decide_and_record
 from interactions.models import Interaction
 from interactions.selectors import interaction_get
-from interactions.services.contact_selection import contact_for_send
+from interactions.services.contact_selection import borrower_contacts, contact_for_send
 from interactions.services.records import EXTERNAL_ID_CONSTRAINT, created_by_api_key
 from peachcomms.db import is_unique_violation
 from peachcomms.errors import BusinessRuleViolation, Conflict, InvalidInput, NotFound, ServiceError
@@ -252,14 +254,16 @@ def sender_of(company: Company, channel: str) -> str | None:
 # Content
 
 
-def _template(company: Company, subject: str, channel: str, override_id: str | None) -> TemplateVersion:
+def _template(
+    company: Company, subject: str, channel: str, override_id: str | None, version: int | None
+) -> TemplateVersion:
     if override_id:
         return template_select(company, subject, channel, override_version_id=override_id)
     for candidate in (channel, TEMPLATE_FALLBACK.get(channel)):
         if candidate is None:
             continue
         try:
-            return template_select(company, subject, candidate)
+            return template_select(company, subject, candidate, settings_version=version)
         except NotFound:
             continue
     raise BusinessRuleViolation(
@@ -296,11 +300,16 @@ def _missing_part(channel: str, parts: Mapping[str, str | None]) -> str | None:
 
 
 def _render(
-    company: Company, subject: str, channel: str, data: Mapping[str, Any], context: dict[str, Any]
+    company: Company,
+    subject: str,
+    channel: str,
+    data: Mapping[str, Any],
+    context: dict[str, Any],
+    settings_version: int | None = None,
 ) -> tuple[str | None, RenderedContent]:
     if not data.get("useTemplate", True):
         return None, _content_from_context(channel, data.get("context") or {})
-    version = _template(company, subject, channel, data.get("overrideTemplateId"))
+    version = _template(company, subject, channel, data.get("overrideTemplateId"), settings_version)
     rendered = render_version(version, context, strict=bool(data.get("strictUndefined")))
     missing = _missing_part(channel, rendered.as_json())
     if missing:
@@ -313,7 +322,9 @@ def _render(
 # The service
 
 
-def interaction_send(company: Company, actor: Actor, data: Mapping[str, Any]) -> SendResult:
+def interaction_send(
+    company: Company, actor: Actor, data: Mapping[str, Any], *, settings_version: int | None = None
+) -> SendResult:
     """Send a message (``POST /communicator/send``); returns (interaction, created).
 
     ``data`` is the validated body in camelCase (``interactions.api.send_inputs``).
@@ -331,8 +342,13 @@ def interaction_send(company: Company, actor: Actor, data: Mapping[str, Any]) ->
     ``interactionExternalId`` returns the interaction the first send created with
     ``created`` False and changes nothing, also when two arrive at once (the unique
     constraint on (company, externalId) decides).
+
+    ``settings_version``: the company's ``settings_version`` read in this unit of work
+    (the API passes the one its key lookup read); read here when not given.
     """
     channel = channel_check_sendable(data["channel"])
+    # The company's cached settings (rules, subject settings, templates) as of now.
+    version = settings_version if settings_version is not None else current_settings_version(company.pk)
     now = timezone.now()
     send_at, later = _send_at(data, now)  # drawn once: the guard judges this very instant
     borrower = get_scoped(Borrower, company.pk, data["personId"], field="personId")
@@ -346,7 +362,8 @@ def interaction_send(company: Company, actor: Actor, data: Mapping[str, Any]) ->
 
     # References: the contact, then loans, case and statement (hydration resolves them
     # within the borrower, 404 naming the field) and the other ids of the body.
-    contact = contact_for_send(company, borrower, channel, data.get("contactId"))
+    contacts = borrower_contacts(borrower)  # read once: selection and the guard
+    contact = contact_for_send(company, borrower, channel, data.get("contactId"), contacts=contacts)
     hydrated = hydrate_context(
         company,
         person=borrower,
@@ -368,7 +385,7 @@ def interaction_send(company: Company, actor: Actor, data: Mapping[str, Any]) ->
     documents = _attachments(company, borrower, channel, list(data.get("attachments") or []))
 
     # Subject and theme.
-    descriptor = subject_descriptor(company, data["subject"])
+    descriptor = subject_descriptor(company, data["subject"], version=version)
     theme = _theme_for(descriptor, data.get("theme"))
     if descriptor.preview_only:
         raise BusinessRuleViolation(f"Subject {descriptor.subject} is preview-only: it cannot be sent.")
@@ -381,7 +398,7 @@ def interaction_send(company: Company, actor: Actor, data: Mapping[str, Any]) ->
 
     # Render now: a template error is the caller's 422, not a failed message later.
     context = merge(hydrated, plain(dict(data["context"]))) if data.get("context") else hydrated
-    version_id, rendered = _render(company, descriptor.subject, channel, data, context)
+    version_id, rendered = _render(company, descriptor.subject, channel, data, context, version)
     content = {
         **rendered.as_json(),
         "to": to,
@@ -405,6 +422,9 @@ def interaction_send(company: Company, actor: Actor, data: Mapping[str, Any]) ->
         contact=contact,
         loan_ids=tuple(loan_pks),
         is_transactional=is_transactional,
+        facts=BorrowerFacts(contacts=tuple(contacts)),
+        descriptor=descriptor,
+        settings_version=version,
     )
 
     def record(decision: Decision) -> SendResult:

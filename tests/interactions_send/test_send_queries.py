@@ -22,8 +22,13 @@ def _queries(send, **body) -> list[str]:  # noqa: ANN001
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        ({"subject": "paymentProcessed"}, 16),
-        ({"subject": "loanOverdueFirstNotice", "sendAt": iso(ny(1, 12))}, 16),
+        # key with company, borrower, contacts, loan; savepoint, borrower lock, do-not-interacts,
+        # cases, insert, release. Rules, subject settings and templates come from the process
+        # cache (the key's company row carries their version). A due send marks the row
+        # enqueued (two statements); a collection message reads frequency and
+        # post-conversation history instead.
+        ({"subject": "paymentProcessed"}, 12),
+        ({"subject": "loanOverdueFirstNotice", "sendAt": iso(ny(1, 12))}, 11),
     ],
     ids=["transactional, due now", "collection, scheduled"],
 )
