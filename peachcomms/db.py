@@ -134,3 +134,27 @@ def lock_clause(*, no_key: bool = False, using: str = "default") -> str:
     if connections[using].vendor != "postgresql":
         return ""
     return "FOR NO KEY UPDATE" if no_key else "FOR UPDATE"
+
+
+@cache
+def _insert_sql(model: type[Model], alias: str) -> tuple[str, tuple[Any, ...]]:
+    quote = connections[alias].ops.quote_name
+    fields = tuple(model._meta.concrete_fields)
+    columns = ", ".join(quote(field.column) for field in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    return f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})", fields
+
+
+def insert(instance: Model, *, using: str = "default") -> None:
+    """INSERT ``instance`` (a model with a client-side primary key, such as a public id)
+    as ``save(force_insert=True)`` would, without compiling the statement: each field's
+    ``pre_save`` (``auto_now`` stamps) and ``get_db_prep_save``, in one cached statement.
+    No signals are sent (the project uses none). Errors are Django's
+    (``IntegrityError`` …), as from the ORM."""
+    connection = connections[using]
+    sql, fields = _insert_sql(type(instance), using)
+    values = [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+    instance._state.adding = False
+    instance._state.db = using

@@ -16,7 +16,7 @@ from borrowers.models import ApiKey, Borrower, Case, Company, Contact, Loan
 from borrowers.services import api_key_create
 from compliance.models import DoNotInteract
 from interactions.models import Interaction
-from peachcomms.db import fetch, fetch_with_related, lock_clause
+from peachcomms.db import fetch, fetch_with_related, insert, lock_clause
 from tests.factories import (
     BorrowerFactory,
     CaseFactory,
@@ -121,3 +121,38 @@ def test_fetch_with_related_joins_the_foreign_key(company) -> None:  # noqa: ANN
     assert _values(fetched) == _values(ApiKey.objects.get(pk=key.pk))
     assert _values(fetched.company) == _values(Company.objects.get(pk=company.pk))
     assert fetch_with_related(ApiKey, "company", "borrowers_apikey.id = %s", ["AK-NONE-NONE"]) == []
+
+
+@pytest.mark.django_db
+def test_insert_writes_what_save_writes(company) -> None:  # noqa: ANN001
+    borrower = BorrowerFactory(company=company)
+    fields = {
+        "company": company,
+        "borrower": borrower,
+        "channel": "email",
+        "direction": "outbound",
+        "subject": "paymentProcessed",
+        "status": "scheduled",
+        "content": {"subjectLine": "Hi", "attachments": ["DD-AAAA-BBBB"]},
+        "loan_ids": ["LN-AAAA-BBBB"],
+        "created_by": {"id": "x", "userType": "system"},
+        "send_at": datetime.datetime(2026, 11, 26, 12, tzinfo=datetime.UTC),
+    }
+    fast, orm = Interaction(**fields), Interaction(**fields)
+    insert(fast)
+    orm.save(force_insert=True)
+    assert fast._state.adding is False and fast.created_at is not None and fast.updated_at is not None
+    a, b = _values(Interaction.objects.get(pk=fast.pk)), _values(Interaction.objects.get(pk=orm.pk))
+    for name in ("id", "created_at", "updated_at"):
+        a.pop(name), b.pop(name)
+    assert a == b
+
+
+@pytest.mark.django_db
+def test_insert_raises_django_integrity_errors(company) -> None:  # noqa: ANN001
+    from django.db import IntegrityError
+
+    first = InteractionFactory(borrower=BorrowerFactory(company=company), external_id="same")
+    duplicate = Interaction(company=company, borrower=first.borrower, channel="email", external_id="same")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert(duplicate)
