@@ -13,7 +13,10 @@ port, stopped at the end. Bounded: a round gives up after ``--timeout`` seconds,
 process it starts is stopped on the way out (and dies with it).
 
 Method, the same for every round: with no worker running, fill the ``sends`` queue with
-N messages; start ``celery -A peachcomms worker -Q sends,celery -c C --pool prefork`` with
+N messages (dispatch rounds: one task per interaction, published by
+``interactions_enqueue_after_commit`` as the send service does; each task then takes a
+batch of due rows, docs/adr/0005, "Batches"); start
+``celery -A peachcomms worker -Q sends,celery -c C --pool prefork`` with
 the production-like benchmark environment (``bench.common.bench_env``: DEBUG off,
 ``CONN_MAX_AGE``); once the first 1% are taken (start-up excluded), time until the queue
 is empty and nothing is unacknowledged. Rate = messages taken in that span / its length.
@@ -257,11 +260,12 @@ def _bench_contacts() -> list:
 
 
 def _queue_sends(contacts: list, count: int, *, compliance_checked: bool) -> list[str]:
-    """``count`` due interactions as the send service stores them, published through the
-    enqueue path (no worker runs yet, so they wait in the queue)."""
+    """``count`` due interactions as the send service stores them, handed to the broker
+    as the send service does (``interactions_enqueue_after_commit``: ``enqueued_at``
+    stamped, one task per message); no worker runs yet, so they wait in the queue."""
     from django.utils import timezone
 
-    from interactions.dispatch import _publish
+    from interactions.dispatch import interactions_enqueue_after_commit
     from interactions.models import Interaction
 
     now = timezone.now()
@@ -291,7 +295,7 @@ def _queue_sends(contacts: list, count: int, *, compliance_checked: bool) -> lis
         for contact in (contacts[n % len(contacts)] for n in range(count))
     ]
     ids = [row.pk for row in Interaction.objects.bulk_create(rows, batch_size=2000)]
-    _publish(ids, now)
+    assert len(interactions_enqueue_after_commit(ids)) == len(ids)  # no transaction: published at once
     return ids
 
 

@@ -19,6 +19,7 @@ The error family tells the dispatcher what it may do next:
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -32,10 +33,15 @@ class Attachment:
 
 @dataclass(frozen=True)
 class OutgoingMessage:
+    """One message to one recipient (``to``). ``cc`` and ``bcc`` are further email
+    addresses that receive the same email (free-form email; other channels have none)."""
+
     channel: str
     to: str
     reference: str
     from_: str = ""
+    cc: tuple[str, ...] = ()
+    bcc: tuple[str, ...] = ()
     subject_line: str = ""
     content_text: str = ""
     content_html: str = ""
@@ -80,14 +86,34 @@ class ProviderConfigurationError(ProviderError):
 
 
 class Provider(ABC):
-    """A channel adapter. Subclasses set ``name`` and ``channels`` and implement ``send``."""
+    """A channel adapter. Subclasses set ``name`` and ``channels`` and implement ``send``;
+    a provider that can take many messages in one atomic request also overrides
+    ``send_many`` and sets ``sends_in_bulk``."""
 
     name: ClassVar[str]
     channels: ClassVar[tuple[str, ...]]
+    #: True when ``send_many`` hands the whole batch over in one all-or-nothing request (so
+    #: a worker that dies during it leaves either every message of the batch with the
+    #: provider or none). The dispatcher then marks the batch started with one write;
+    #: otherwise it marks and sends message by message, so that a worker death leaves at
+    #: most one message whose delivery is unknown.
+    sends_in_bulk: ClassVar[bool] = False
 
     @abstractmethod
     def send(self, message: OutgoingMessage) -> SendResult:
         """Hand the message to the provider; raise a ProviderError subclass on failure."""
+
+    def send_many(self, messages: Sequence[OutgoingMessage]) -> list[SendResult | ProviderError]:
+        """Hand several messages over: one answer per message, in order — its result or the
+        ProviderError it met. An exception raised by ``send_many`` itself concerns every
+        message of the call. By default, ``send`` for each message in turn."""
+        results: list[SendResult | ProviderError] = []
+        for message in messages:
+            try:
+                results.append(self.send(message))
+            except ProviderError as error:
+                results.append(error)
+        return results
 
     def lookup(self, reference: str) -> SendResult | None:
         """Whether the provider received the message ``reference``: its result, or None

@@ -11,6 +11,8 @@ class OutboxMessage(models.Model):
     reference = models.CharField(max_length=64, db_index=True, help_text="The caller's id (an interaction).")
     channel = models.CharField(max_length=16)
     to = models.CharField(max_length=320)
+    cc = models.JSONField(default=list, blank=True, help_text="Further recipients of an email (addresses).")
+    bcc = models.JSONField(default=list, blank=True, help_text="Hidden recipients of an email (addresses).")
     from_address = models.CharField(max_length=320, blank=True, default="")
     subject_line = models.TextField(blank=True, default="")
     content_text = models.TextField(blank=True, default="")

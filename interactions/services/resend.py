@@ -14,9 +14,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from borrowers.models import Company
+from interactions.dispatch import interaction_publish_after_commit
 from interactions.models import Interaction
 from interactions.selectors import interaction_get
-from interactions.services.send import SEND_CHANNELS, Actor, _enqueue, created_by_actor
+from interactions.services.send import SEND_CHANNELS, Actor, created_by_actor
 from peachcomms.errors import InvalidInput
 
 #: Keys of ``content`` a resend copies (``providerMessageId`` starts again as null).
@@ -68,6 +69,7 @@ def interaction_resend(company: Company, actor: Actor, interaction_id: str) -> I
         statement_id=original.statement_id,
         template_version_id=original.template_version_id,
         send_at=now,
+        enqueued_at=now,  # published after commit
         content=content,
         meta_data=dict(original.meta_data or {}),
         created_by=created_by_actor(actor),
@@ -76,7 +78,7 @@ def interaction_resend(company: Company, actor: Actor, interaction_id: str) -> I
     )
     with transaction.atomic():
         copy.save(force_insert=True)
-        _enqueue(copy.pk)
+        interaction_publish_after_commit(copy.pk, now)
     copy.contact_external_id = getattr(original, "contact_external_id", None)
     return copy
 

@@ -30,11 +30,12 @@ from borrowers.validators import ValueInvalid, normalize_email, normalize_phone
 from compliance.facts import BorrowerFacts
 from compliance.guard import Decision, GuardRequest
 from compliance.recording import decide_and_record
+from interactions.dispatch import interaction_publish_after_commit
 from interactions.models import Interaction
 from interactions.selectors import interaction_get
 from interactions.services.contact_selection import borrower_contacts, contact_for_send
 from interactions.services.records import EXTERNAL_ID_CONSTRAINT, created_by_api_key
-from peachcomms.db import is_unique_violation
+from peachcomms.db import insert, is_unique_violation
 from peachcomms.errors import BusinessRuleViolation, Conflict, InvalidInput, NotFound, ServiceError
 from peachcomms.scoping import get_scoped
 from subjects.selectors import SubjectDescriptor, subject_canonical, subject_descriptor, theme_get
@@ -428,6 +429,7 @@ def interaction_send(
     )
 
     def record(decision: Decision) -> SendResult:
+        stamp = timezone.now()
         interaction = Interaction(
             company=company,
             borrower=borrower,
@@ -437,7 +439,7 @@ def interaction_send(
             subject=descriptor.subject,
             theme=theme,
             status=Interaction.Status.SCHEDULED,
-            status_updated_at=timezone.now(),
+            status_updated_at=stamp,
             is_transactional=is_transactional,
             external_id=external_id or None,
             previous_interaction=previous,
@@ -448,6 +450,8 @@ def interaction_send(
             supercase_bulk_operation_id=data.get("supercaseBulkOperationId"),
             template_version_id=version_id,
             send_at=send_at if later else decision.send_at,
+            # Due now: marked enqueued in this insert, published after commit (_enqueue).
+            enqueued_at=None if later else stamp,
             content=content,
             meta_data=meta_data,
             created_by=created_by,
@@ -457,7 +461,7 @@ def interaction_send(
             # A savepoint only when the insert may collide (an idempotency key): the
             # transaction must stay usable to read the row that won.
             with transaction.atomic() if external_id else nullcontext():
-                interaction.save(force_insert=True)
+                insert(interaction)  # save(force_insert=True), without compiling the INSERT
         except IntegrityError as error:
             if not external_id or not is_unique_violation(error, Interaction, EXTERNAL_ID_CONSTRAINT):
                 raise
@@ -469,7 +473,7 @@ def interaction_send(
                 raise
             return SendResult(existing, False)
         if not later:
-            _enqueue(interaction.pk)
+            _enqueue(interaction.pk, stamp)
         interaction.contact_external_id = contact.external_id if contact is not None else None
         return SendResult(interaction, True)
 
@@ -485,14 +489,10 @@ def interaction_send(
     return result
 
 
-def _enqueue(interaction_id: str) -> None:
-    """Hand a due row to the broker after commit (the dispatcher's outbox: if this is
-    lost, the beat finds the row)."""
-    try:
-        from interactions.dispatch import interaction_enqueue_after_commit
-    except ImportError:  # pragma: no cover - the dispatcher is not installed: the beat sends it
-        return
-    interaction_enqueue_after_commit(interaction_id)
+def _enqueue(interaction_id: str, stamp: datetime) -> None:
+    """Hand a due row, inserted with ``enqueued_at = stamp``, to the broker after commit
+    (the dispatcher's outbox: if this is lost, the beat finds the row)."""
+    interaction_publish_after_commit(interaction_id, stamp)
 
 
 __all__ = [

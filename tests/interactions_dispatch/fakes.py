@@ -3,6 +3,7 @@
 - :class:`ScriptedProvider`: answers from a script (``"accepted"``, ``"delivered"`` or an
   exception class) and records every call, in this process. It can also answer
   ``lookup`` (the optional reconciliation capability of a provider).
+- :class:`BulkScriptedProvider`: the same, taking batches in one request (``send_many``).
 - :class:`FakeHttpApi` + :class:`HttpEmailProvider`: a provider that makes a real HTTP
   request with ``requests`` to a local ``http.server`` fake, which records what it
   received and answers from its own script (a status code, or "hang up after reading").
@@ -24,6 +25,7 @@ from providers.base import (
     AmbiguousProviderError,
     OutgoingMessage,
     Provider,
+    ProviderError,
     RejectedProviderError,
     SendResult,
     TransientProviderError,
@@ -160,3 +162,33 @@ class HttpEmailProvider(Provider):
                 f"HTTP {response.status_code}", provider=self.name, code=str(response.status_code)
             )
         return SendResult(provider=self.name, provider_message_id=response.json()["id"])
+
+
+class BulkScriptedProvider(ScriptedProvider):
+    """A :class:`ScriptedProvider` that takes a batch in one all-or-nothing request
+    (``sends_in_bulk``), like the outbox: ``send_many`` answers each message from the
+    per-message script, or raises ``bulk_error`` (an exception class) for the whole call.
+    Each call's references are kept in ``batches``."""
+
+    name = "bulkscripted"
+    sends_in_bulk = True
+    batches: ClassVar[list[list[str]]] = []
+    bulk_error: ClassVar[type[Exception] | None] = None
+
+    @classmethod
+    def reset(cls, *steps: Any) -> None:
+        super().reset(*steps)
+        cls.batches = []
+        cls.bulk_error = None
+
+    def send_many(self, messages):  # noqa: ANN001, ANN201
+        self.batches.append([message.reference for message in messages])
+        if self.bulk_error is not None:
+            raise self.bulk_error("scripted bulk failure", provider=self.name, code="B1")
+        answers = []
+        for message in messages:
+            try:
+                answers.append(self.send(message))
+            except ProviderError as error:
+                answers.append(error)
+        return answers

@@ -120,11 +120,15 @@ def assert_each_delivered_once(ids: list[str], killed_pool_processes: int) -> No
 
 
 def test_worker_killed_mid_batch_delivers_every_message_exactly_once(tmp_path):
-    """(a) 2,000 queued messages; SIGKILL the worker (its pool processes die with it)
-    while it sends; another worker and the beat finish the batch."""
+    """(a) 6,000 queued messages; SIGKILL the worker (its pool processes die with it)
+    while it sends (tasks take batches, so reservations and started batches die with it);
+    another worker and the beat finish the batch."""
     borrower = BorrowerFactory()
     contact = ContactFactory(borrower=borrower)
-    ids = [row.pk for row in Interaction.objects.bulk_create(new_row(borrower, contact) for _ in range(2000))]
+    count = 6000
+    ids = [
+        row.pk for row in Interaction.objects.bulk_create(new_row(borrower, contact) for _ in range(count))
+    ]
     redis = RedisServer(tmp_path)
     first = CeleryWorker(tmp_path, redis.url, "first")
     second = CeleryWorker(tmp_path, redis.url, "second")
@@ -132,14 +136,32 @@ def test_worker_killed_mid_batch_delivers_every_message_exactly_once(tmp_path):
     with running(redis, first, second), broker_redirect(redis.url):
         redis.start()
         first.start()
-        assert len(interactions_claim_due(5000)) == 2000
-        wait_for(lambda: OutboxMessage.objects.count() >= 400, 60, "the first worker to send 400 messages")
+        # Publish from another thread and kill as soon as 300 went out: a worker that
+        # takes batches sends thousands a second.
+        claimed: list[str] = []
+
+        def claim() -> None:
+            try:
+                claimed.extend(interactions_claim_due(count))
+            finally:
+                connection.close()
+
+        publisher = threading.Thread(target=claim)
+        publisher.start()
+        wait_for(
+            lambda: OutboxMessage.objects.count() >= 300,
+            60,
+            "the first worker to send 300 messages",
+            interval=0.01,
+        )
         first.kill()
+        publisher.join(60)
+        assert len(claimed) == count
         sent_before_kill = OutboxMessage.objects.count()
         second.start()
         run_beat_until_settled(ids, timeout=120)
 
-    assert sent_before_kill < 2000, "the worker was killed after the batch, not in the middle"
+    assert sent_before_kill < count, "the worker was killed after the batch, not in the middle"
     assert_each_delivered_once(ids, killed_pool_processes=4)
 
 

@@ -24,10 +24,10 @@ def _queries(send, **body) -> list[str]:  # noqa: ANN001
     [
         # key with company, borrower, contacts, loan; savepoint, borrower lock, do-not-interacts,
         # cases, insert, release. Rules, subject settings and templates come from the process
-        # cache (the key's company row carries their version). A due send marks the row
-        # enqueued (two statements); a collection message reads frequency and
+        # cache (the key's company row carries their version). A due send is marked
+        # enqueued in its insert; a collection message reads frequency and
         # post-conversation history instead.
-        ({"subject": "paymentProcessed"}, 12),
+        ({"subject": "paymentProcessed"}, 10),
         ({"subject": "loanOverdueFirstNotice", "sendAt": iso(ny(1, 12))}, 11),
     ],
     ids=["transactional, due now", "collection, scheduled"],

@@ -1,0 +1,151 @@
+"""The reservation: one statement claims a batch of due rows for one dispatch task.
+
+A dispatch task for interaction X reserves X and up to ``limit - 1`` other due,
+``scheduled``, already enqueued outbound rows, oldest ``send_at`` first: ``status =
+inProgress`` with the batch's ``dispatch_token``, ``dispatch_started_at`` left NULL (the
+provider is certainly not called yet). On PostgreSQL the rows are picked with ``FOR NO
+KEY UPDATE SKIP LOCKED``, so concurrent tasks take disjoint batches without waiting on
+each other; a task whose row another batch took costs this one statement (and still
+takes any other due work). Elsewhere (SQLite, the embedded mode) the candidates are read,
+then claimed by a conditional UPDATE under the database's single-writer lock.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import uuid
+import weakref
+from datetime import datetime
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Field
+
+from interactions.dispatch.common import DISPATCH_FIELDS, Status
+from interactions.models import Interaction
+
+
+def reserve(interaction_id: str, limit: int, token: uuid.UUID, now: datetime) -> list[Interaction]:
+    """Reserve ``interaction_id`` (when due) and up to ``limit - 1`` other due enqueued
+    rows for ``token``; returns them (``DISPATCH_FIELDS``), ``interaction_id`` first, then
+    by ``send_at``. Exclusive: a row is reserved by one token at a time."""
+    if connection.vendor == "postgresql":
+        rows = _reserve_skip_locked(interaction_id, limit, token, now)
+    else:
+        ids = _reserve_portable(interaction_id, limit, token, now)
+        rows = list(Interaction.objects.filter(pk__in=ids, dispatch_token=token).only(*DISPATCH_FIELDS))
+    rows.sort(key=lambda row: (row.pk != interaction_id, row.send_at, row.pk))
+    return rows
+
+
+def _reserve_skip_locked(
+    interaction_id: str, limit: int, token: uuid.UUID, now: datetime
+) -> list[Interaction]:
+    fields = _returned_fields()
+    with connection.cursor() as cursor:
+        _execute_prepared(cursor, _reserve_statement(max(limit - 1, 0)), [now, interaction_id, token])
+        found = cursor.fetchall()
+    converters = [(n, field.get_db_converters(connection)) for n, field in enumerate(fields)]
+    rows = []
+    for values in found:
+        values = list(values)
+        for n, functions in converters:
+            for convert in functions:
+                values[n] = convert(values[n], None, connection)
+        rows.append(Interaction.from_db(connection.alias, [field.attname for field in fields], values))
+    return rows
+
+
+def _returned_fields() -> list[Field]:
+    wanted = {Interaction._meta.get_field(name).attname for name in DISPATCH_FIELDS}
+    return [
+        field for field in Interaction._meta.concrete_fields if field.attname in wanted
+    ]  # from_db's order
+
+
+@functools.cache
+def _reserve_statement(others: int) -> tuple[str, str]:
+    """The reservation as a statement to prepare: (name, SQL with $1 now, $2 the task's
+    row, $3 the token). ``others`` is part of the text: the plan depends on the limit."""
+    quote = connection.ops.quote_name
+
+    def column(name: str) -> str:
+        return quote(Interaction._meta.get_field(name).column)
+
+    table = quote(Interaction._meta.db_table)
+    pk, status, send_at = column("id"), column("status"), column("send_at")
+    # Literals, not parameters: the planner matches them to the partial index
+    # ``interaction_dispatch_due`` (status = 'scheduled' AND direction = 'outbound').
+    due = (
+        f"{status} = '{Status.SCHEDULED}' AND {column('direction')} = '{Interaction.Direction.OUTBOUND}' "
+        f"AND {send_at} <= $1 AND {column('deleted_at')} IS NULL"
+    )
+    returned = ", ".join(f"claimed.{quote(field.column)}" for field in _returned_fields())
+    # The task's own row is found by its key; its due condition is wrapped in COALESCE so
+    # the planner cannot match it to the partial index and scan the whole backlog for one
+    # row (with stale statistics it may), and a row that is not due is not locked. The
+    # others are the oldest unlocked rows of that index. Each pick is materialised once;
+    # its rows stay locked until the UPDATE commits.
+    sql = f"""
+        WITH own AS MATERIALIZED (
+            SELECT {pk} FROM {table} WHERE {pk} = $2 AND COALESCE({due}, FALSE)
+            FOR NO KEY UPDATE SKIP LOCKED
+        ), others AS MATERIALIZED (
+            SELECT {pk} FROM {table}
+            WHERE {due} AND {column("enqueued_at")} IS NOT NULL AND {pk} <> $2
+            ORDER BY {send_at}
+            LIMIT {int(others)}
+            FOR NO KEY UPDATE SKIP LOCKED
+        )
+        UPDATE {table} AS claimed SET {status} = '{Status.IN_PROGRESS}', {column("dispatch_token")} = $3,
+            {column("dispatch_started_at")} = NULL, {column("updated_at")} = $1
+        FROM (SELECT {pk} FROM own UNION ALL SELECT {pk} FROM others) AS picked
+        WHERE claimed.{pk} = picked.{pk}
+        RETURNING {returned}
+    """
+    types = f"timestamptz, {Interaction._meta.pk.db_type(connection)}, uuid"
+    digest = hashlib.sha1(sql.encode()).hexdigest()[:10]
+    name = f"dispatch_reserve_{digest}"
+    return name, f"PREPARE {name} ({types}) AS {sql}"
+
+
+#: The statements prepared on each database connection (prepared statements live as long
+#: as their connection).
+_prepared: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+
+
+def _execute_prepared(cursor: Any, statement: tuple[str, str], params: list[Any]) -> None:
+    """Run a server-side prepared statement, preparing it once per connection: the task
+    with nothing to do costs one statement, without planning it each time (Django binds
+    parameters client-side, so its own statements are planned on every execution)."""
+    name, prepare = statement
+    placeholders = ", ".join(["%s"] * len(params))
+    known = _prepared.setdefault(connection.connection, set())
+    if name not in known:
+        cursor.execute(prepare)
+        known.add(name)
+    cursor.execute(f"EXECUTE {name} ({placeholders})", params)
+
+
+def _reserve_portable(interaction_id: str, limit: int, token: uuid.UUID, now: datetime) -> list[str]:
+    due = Interaction.objects.filter(
+        status=Status.SCHEDULED,
+        direction=Interaction.Direction.OUTBOUND,
+        send_at__lte=now,
+        deleted_at__isnull=True,
+    )
+    with transaction.atomic():
+        others = (
+            due.filter(enqueued_at__isnull=False)
+            .exclude(pk=interaction_id)
+            .order_by("send_at")
+            .values_list("pk", flat=True)
+        )
+        candidates = [interaction_id, *others[: max(limit - 1, 0)]]
+        due.filter(pk__in=candidates).update(
+            status=Status.IN_PROGRESS, dispatch_token=token, dispatch_started_at=None, updated_at=now
+        )
+        return list(
+            Interaction.objects.filter(pk__in=candidates, dispatch_token=token).values_list("pk", flat=True)
+        )
