@@ -10,7 +10,12 @@ from rest_framework import serializers
 from compliance.models import ComplianceRule, ComplianceRuleChange, DoNotInteract
 from compliance.selectors import company_today, do_not_interact_is_active
 from interactions import catalogue
-from peachcomms.api.serializers import CamelModelSerializer, ObjectIdField, StrictSerializer
+from peachcomms.api.serializers import (
+    CamelModelSerializer,
+    ObjectIdField,
+    RepresentationPlanMixin,
+    StrictSerializer,
+)
 
 LIST_MAX = 100
 LOAN_IDS_MAX = 100
@@ -70,7 +75,7 @@ class ComplianceRuleChangeActorSerializer(serializers.Serializer):
     userType = serializers.ChoiceField(choices=["integration", "agent", "system"])
 
 
-class ComplianceRuleChangeSerializer(serializers.ModelSerializer):
+class ComplianceRuleChangeSerializer(RepresentationPlanMixin, serializers.ModelSerializer):
     """One change of a rule row: who, when, and the changed fields before and after."""
 
     object = serializers.SerializerMethodField()

@@ -3,10 +3,10 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from borrowers.models import Case
-from peachcomms.api.serializers import StrictSerializer
+from peachcomms.api.serializers import RepresentationPlanMixin, StrictSerializer
 
 
-class SubjectDescriptorSerializer(serializers.Serializer):
+class SubjectDescriptorSerializer(RepresentationPlanMixin, serializers.Serializer):
     """A subject as the caller's company sees it (built-in values with its overrides)."""
 
     subject = serializers.CharField(help_text="The subject's name; the key of the descriptor.")
