@@ -6,6 +6,7 @@ are released, and a released reservation is never sent (docs/adr/0005, "Batches"
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from datetime import timedelta
 
@@ -529,18 +530,24 @@ def test_concurrent_batches_and_releases_send_every_message_once():
             send_at=now - timedelta(milliseconds=n),
             enqueued_at=now,
         )
-        for n in range(300)
+        for n in range(150)
     )
     ids = [row.pk for row in rows]
     done = threading.Event()
     errors: list[BaseException] = []
     barrier = threading.Barrier(7)
+    released: list[int] = []
 
     def dispatcher() -> None:
         try:
             barrier.wait(10)
-            while Interaction.objects.filter(pk__in=ids, status__in=("scheduled", "inProgress")).exists():
-                interactions_dispatch_batch(random.choice(ids), limit=random.randint(1, 40))
+            while left := list(
+                Interaction.objects.filter(pk__in=ids, status__in=("scheduled", "inProgress")).values_list(
+                    "pk", flat=True
+                )
+            ):
+                # A released row is no longer enqueued: only its own task takes it again.
+                interactions_dispatch_batch(random.choice(left), limit=random.randint(1, 40))
         except BaseException as error:
             errors.append(error)
         finally:
@@ -550,7 +557,8 @@ def test_concurrent_batches_and_releases_send_every_message_once():
         try:
             barrier.wait(10)
             while not done.is_set():
-                _release_reservations(timezone.now(), 500, timezone.now())
+                released.append(_release_reservations(timezone.now(), 500, timezone.now()))
+                time.sleep(0.01)  # releases race the batches, which still progress
         except BaseException as error:
             errors.append(error)
         finally:
@@ -566,6 +574,7 @@ def test_concurrent_batches_and_releases_send_every_message_once():
     release_thread.join(30)
 
     assert not errors, errors
+    assert sum(released) > 0  # releases really raced the batches
     sent = dict(
         OutboxMessage.objects.filter(reference__in=ids)
         .values("reference")
