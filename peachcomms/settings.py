@@ -195,6 +195,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # one around every task, which halves dispatch throughput).
 CELERY_DB_REUSE_MAX = 100
 CELERY_TASK_TIME_LIMIT = 300
+# Dispatch (docs/adr/0005-dispatch-exactly-once.md): rows one task sends at most; seconds
+# before an unstarted reservation of a dead worker is given back; seconds before a due row
+# whose task was lost is published again.
+DISPATCH_BATCH = env.int("DISPATCH_BATCH", default=100)
+DISPATCH_RESERVED_AFTER = env.int("DISPATCH_RESERVED_AFTER", default=60)
+DISPATCH_REENQUEUE_AFTER = env.int("DISPATCH_REENQUEUE_AFTER", default=300)
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_DATA_DIR / "celerybeat-schedule")
