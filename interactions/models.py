@@ -34,11 +34,27 @@ class Interaction(CompanyOwned, ExternalIdMixin):
         CANCELED = "canceled"
 
     id = PublicIdField("IT")
+    # Foreign keys without their own index (db_index=False): every insert, i.e. every
+    # message, updates each index of this table, so each key is served by one composite
+    # index of Meta.indexes that leads with it (and has no varchar_pattern_ops twin).
+    company = models.ForeignKey(
+        "borrowers.Company", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     borrower = models.ForeignKey(
-        "borrowers.Borrower", on_delete=models.CASCADE, null=True, blank=True, related_name="interactions"
+        "borrowers.Borrower",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="interactions",
+        db_index=False,
     )
     contact = models.ForeignKey(
-        "borrowers.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "borrowers.Contact",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     channel = models.CharField(max_length=16)
     direction = models.CharField(max_length=8, choices=Direction)
@@ -55,14 +71,20 @@ class Interaction(CompanyOwned, ExternalIdMixin):
     sensitive = models.BooleanField(default=False)
     is_external = models.BooleanField(default=False)
     previous_interaction = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_constraint=False
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     loan = models.ForeignKey(
-        "borrowers.Loan", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "borrowers.Loan", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
     loan_ids = models.JSONField(default=list, blank=True)
     case = models.ForeignKey(
-        "borrowers.Case", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "borrowers.Case", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
     statement_id = models.CharField(max_length=64, null=True, blank=True)
     supercase_bulk_operation_id = models.CharField(max_length=64, null=True, blank=True)
@@ -132,6 +154,9 @@ class Interaction(CompanyOwned, ExternalIdMixin):
             # The loanId filter also finds interactions about several loans (loanIds).
             GinIndex(fields=["loan_ids"], opclasses=["jsonb_path_ops"], name="interaction_loan_ids"),
             models.Index(fields=["case", "-created_at"], name="interaction_case"),
+            # SET_NULL when a contact or an earlier interaction is deleted looks rows up by these.
+            models.Index(fields=["contact"], name="interaction_contact"),
+            models.Index(fields=["previous_interaction"], name="interaction_previous"),
             models.Index(
                 fields=["company", "supercase_bulk_operation_id", "-created_at"],
                 condition=Q(supercase_bulk_operation_id__isnull=False),
