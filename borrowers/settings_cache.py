@@ -29,8 +29,10 @@ from django.db import connection
 
 T = TypeVar("T")
 
-#: Entries kept per process before the cache starts over (a bound, not a tuning knob).
-MAX_ENTRIES = 50_000
+#: Entries kept per process before the cache starts over (a bound on memory, not a tuning
+#: knob): an entry is a company's rule rows, its subject settings, or one template slot's
+#: selected version (its sources are a few KB), so the cache stays within tens of MB.
+MAX_ENTRIES = 10_000
 
 _entries: dict[tuple[str, Hashable], tuple[int, Any]] = {}
 _lock = threading.Lock()
