@@ -51,11 +51,13 @@ class _ReadPlan:
 
 
 @cache
-def _read_plan(model: type[Model], alias: str) -> _ReadPlan:
+def _read_plan(model: type[Model], alias: str, attnames: frozenset[str] | None = None) -> _ReadPlan:
+    """What reading ``model``'s concrete fields (those named by ``attnames``, else all)
+    takes, in the model's field order."""
     connection = connections[alias]
     quote = connection.ops.quote_name
     table = model._meta.db_table
-    fields = model._meta.concrete_fields
+    fields = [f for f in model._meta.concrete_fields if attnames is None or f.attname in attnames]
     converters = []
     for index, field in enumerate(fields):
         column = field.get_col(table)
@@ -86,6 +88,20 @@ def fetch(
     with connection.cursor() as cursor:
         cursor.execute(f"{plan.select} WHERE {where} {suffix}", params)
         rows = cursor.fetchall()
+    return [_instance(model, plan, row, using) for row in rows]
+
+
+def from_rows(
+    model: type[M],
+    rows: Sequence[Sequence[Any]],
+    *,
+    attnames: frozenset[str] | None = None,
+    using: str = "default",
+) -> list[M]:
+    """Instances of ``model`` from rows a hand-written statement returned: one column per
+    concrete field (only those named by ``attnames``, if given), in the model's field
+    order, converted as the ORM converts them."""
+    plan = _read_plan(model, using, attnames)
     return [_instance(model, plan, row, using) for row in rows]
 
 

@@ -16,7 +16,7 @@ from borrowers.models import ApiKey, Borrower, Case, Company, Contact, Loan
 from borrowers.services import api_key_create
 from compliance.models import DoNotInteract
 from interactions.models import Interaction
-from peachcomms.db import fetch, fetch_with_related, insert, lock_clause
+from peachcomms.db import fetch, fetch_with_related, from_rows, insert, lock_clause
 from tests.factories import (
     BorrowerFactory,
     CaseFactory,
@@ -159,3 +159,17 @@ def test_insert_raises_django_integrity_errors(company) -> None:  # noqa: ANN001
     duplicate = Interaction(company=company, borrower=first.borrower, channel="email", external_id="same")
     with pytest.raises(IntegrityError), transaction.atomic():
         insert(duplicate)
+
+
+@pytest.mark.django_db
+def test_from_rows_builds_deferred_instances_from_some_columns(company) -> None:  # noqa: ANN001
+    row = InteractionFactory(borrower=BorrowerFactory(company=company), content={"to": "a@example.com"})
+    wanted = frozenset({"id", "content", "send_at", "loan_ids"})
+    with connection.cursor() as cursor:  # the model's field order, as from_rows reads them
+        cursor.execute(
+            "SELECT id, loan_ids, send_at, content FROM interactions_interaction WHERE id = %s", [row.pk]
+        )
+        (built,) = from_rows(Interaction, cursor.fetchall(), attnames=wanted)
+    orm = Interaction.objects.only(*wanted).get(pk=row.pk)
+    assert {name: getattr(built, name) for name in wanted} == {name: getattr(orm, name) for name in wanted}
+    assert built.get_deferred_fields() == orm.get_deferred_fields()

@@ -24,6 +24,7 @@ from django.db.models import Field
 
 from interactions.dispatch.common import DISPATCH_FIELDS, Status
 from interactions.models import Interaction
+from peachcomms.db import from_rows
 
 
 def reserve(interaction_id: str, limit: int, token: uuid.UUID, now: datetime) -> list[Interaction]:
@@ -42,26 +43,21 @@ def reserve(interaction_id: str, limit: int, token: uuid.UUID, now: datetime) ->
 def _reserve_skip_locked(
     interaction_id: str, limit: int, token: uuid.UUID, now: datetime
 ) -> list[Interaction]:
-    fields = _returned_fields()
     with connection.cursor() as cursor:
         _execute_prepared(cursor, _reserve_statement(max(limit - 1, 0)), [now, interaction_id, token])
         found = cursor.fetchall()
-    converters = [(n, field.get_db_converters(connection)) for n, field in enumerate(fields)]
-    rows = []
-    for values in found:
-        values = list(values)
-        for n, functions in converters:
-            for convert in functions:
-                values[n] = convert(values[n], None, connection)
-        rows.append(Interaction.from_db(connection.alias, [field.attname for field in fields], values))
-    return rows
+    return from_rows(Interaction, found, attnames=_returned_attnames(), using=connection.alias)
+
+
+@functools.cache
+def _returned_attnames() -> frozenset[str]:
+    return frozenset(Interaction._meta.get_field(name).attname for name in DISPATCH_FIELDS)
 
 
 def _returned_fields() -> list[Field]:
-    wanted = {Interaction._meta.get_field(name).attname for name in DISPATCH_FIELDS}
-    return [
-        field for field in Interaction._meta.concrete_fields if field.attname in wanted
-    ]  # from_db's order
+    """The columns the reservation returns, in the order :func:`peachcomms.db.from_rows` reads them."""
+    wanted = _returned_attnames()
+    return [field for field in Interaction._meta.concrete_fields if field.attname in wanted]
 
 
 @functools.cache

@@ -11,7 +11,7 @@ Every public name is importable from ``interactions.services``.
 
 from __future__ import annotations
 
-from interactions.services.contact_selection import NoEligibleContact, contact_select
+from interactions.services.contact_selection import NoEligibleContact
 from interactions.services.free_form import FreeFormResult, interaction_send_free_form_email
 from interactions.services.records import (
     EXTERNAL_ID_CONSTRAINT,
@@ -31,7 +31,6 @@ __all__ = [
     "FreeFormResult",
     "NoEligibleContact",
     "SendResult",
-    "contact_select",
     "created_by_actor",
     "created_by_api_key",
     "interaction_log",

@@ -31,17 +31,6 @@ class NoEligibleContact(BusinessRuleViolation):
     """422: the send names no contact and the borrower has none the channel can use."""
 
 
-def contact_select(borrower: Borrower, channel: str) -> Contact | None:
-    """The contact a send on ``channel`` that names none goes to: the borrower's own
-    (``affiliation: self``), valid, not archived contacts of the channel's type (text:
-    phones with ``receiveTextMessages`` labelled personal or mobile), primary →
-    secondary → additional, the oldest first within a status. None when there is none,
-    or when the channel is not delivered to a contact (``chat``, ``gui``). One query."""
-    if not contact_needed(channel):
-        return None
-    return _select(Contact.objects.filter(borrower_id=borrower.pk), channel)
-
-
 def borrower_contacts(borrower: Borrower) -> list[Contact]:
     """All the borrower's contacts, oldest first (what selection and the guard read)."""
     return fetch(Contact, "borrower_id = %s", [borrower.pk], suffix="ORDER BY created_at, id")
@@ -56,21 +45,21 @@ def contact_for_send(
     contacts: Sequence[Contact] | None = None,
 ) -> Contact | None:
     """``contactId`` resolved among the borrower's contacts (another borrower's or
-    company's → 404 naming ``contactId``); without one, :func:`contact_select`, and
+    company's → 404 naming ``contactId``); without one, the contact data.md's selection
+    picks (the borrower's own, valid, not archived contacts of the channel's type, primary
+    first: :func:`compliance.rules.contact_eligibility.contact_select`), and
     :class:`NoEligibleContact` (422) when a channel that needs a contact has none.
     Whether a named contact fits the channel is Compliance Guard's to say
     (contactEligibility). ``contacts``: the borrower's contacts, when already read
-    (:func:`borrower_contacts`)."""
-    if contact_id:
-        if contacts is not None:
-            for contact in contacts:
-                if contact.pk == contact_id:
-                    return contact
-        return get_scoped(Contact, company.pk, contact_id, borrower_id=borrower.pk, field="contactId")
+    (:func:`borrower_contacts`); read here otherwise."""
     if contacts is None:
-        contact = contact_select(borrower, channel)
-    else:
-        contact = _select(contacts, channel) if contact_needed(channel) else None
+        contacts = borrower_contacts(borrower)
+    if contact_id:
+        for contact in contacts:
+            if contact.pk == contact_id:
+                return contact
+        return get_scoped(Contact, company.pk, contact_id, borrower_id=borrower.pk, field="contactId")
+    contact = _select(contacts, channel)
     if contact is None and contact_needed(channel):
         raise NoEligibleContact(
             f"No eligible contact: borrower {borrower.pk} has no valid, unarchived {channel} contact "
@@ -79,4 +68,4 @@ def contact_for_send(
     return contact
 
 
-__all__ = ["NoEligibleContact", "borrower_contacts", "contact_for_send", "contact_select"]
+__all__ = ["NoEligibleContact", "borrower_contacts", "contact_for_send"]
