@@ -174,3 +174,24 @@ def insert(instance: Model, *, using: str = "default") -> None:
         cursor.execute(sql, values)
     instance._state.adding = False
     instance._state.db = using
+
+
+def set_toast_compression(schema_editor: Any, table: str, columns: Sequence[str], method: str) -> None:
+    """For migrations: store ``columns`` of ``table`` compressed with ``method`` (``lz4``
+    or ``pglz``) from now on, where the database can (PostgreSQL built with lz4; nothing
+    elsewhere). lz4 compresses several times faster than PostgreSQL's default pglz."""
+    connection = schema_editor.connection
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"
+        )
+        row = cursor.fetchone()
+    if not (row and row[0]):
+        return
+    quote = connection.ops.quote_name
+    for column in columns:
+        schema_editor.execute(
+            f"ALTER TABLE {quote(table)} ALTER COLUMN {quote(column)} SET COMPRESSION {method}"
+        )

@@ -173,3 +173,20 @@ def test_from_rows_builds_deferred_instances_from_some_columns(company) -> None:
     orm = Interaction.objects.only(*wanted).get(pk=row.pk)
     assert {name: getattr(built, name) for name in wanted} == {name: getattr(orm, name) for name in wanted}
     assert built.get_deferred_fields() == orm.get_deferred_fields()
+
+
+@pytest.mark.django_db
+def test_message_content_is_compressed_with_lz4_where_available() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"
+        )
+        if not cursor.fetchone()[0]:
+            pytest.skip("this PostgreSQL has no lz4")
+        cursor.execute(
+            "SELECT attrelid::regclass::text, attname, attcompression FROM pg_attribute WHERE "
+            "(attrelid = 'interactions_interaction'::regclass AND attname IN ('content', 'meta_data')) OR "
+            "(attrelid = 'providers_outboxmessage'::regclass AND attname IN ('content_html', 'content_text'))"
+        )
+        rows = cursor.fetchall()
+    assert len(rows) == 4 and {compression for *_, compression in rows} == {"l"}, rows
