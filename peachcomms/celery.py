@@ -9,7 +9,10 @@ from pathlib import Path
 
 from celery import Celery
 
+from peachcomms import kombu_fixes
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "peachcomms.settings")
+kombu_fixes.apply()
 
 app = Celery("peachcomms")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -222,10 +222,11 @@ def test_redis_outage_while_accepting_sends_loses_and_duplicates_nothing(tmp_pat
 def restart_if_crashed(worker: CeleryWorker) -> bool:
     """Do what the worker's supervisor does (docker-compose ``restart: unless-stopped``).
 
-    Celery 5.7.0 / kombu 5.7.0 sometimes crash the worker when Redis goes away while it
-    holds unacknowledged messages ("Unrecoverable error: AttributeError: 'NoneType'
-    object has no attribute 'hostname'": the Redis channel is closed a second time after
-    its transport was collected). Delivery must stay exactly-once across that too."""
+    Celery 5.7.0 / kombu 5.7.0 used to crash the worker when Redis went away while it
+    held unacknowledged messages ("Unrecoverable error: AttributeError: 'NoneType'
+    object has no attribute 'hostname'"); peachcomms/kombu_fixes.py turns that into the
+    connection error Celery reconnects from. Should a worker still die, delivery must stay
+    exactly-once across its restart too."""
     time.sleep(3)  # the worker reconnects, or has crashed by now
     if worker.alive:
         return False
