@@ -12,8 +12,9 @@ from collections.abc import Iterable
 from django.core.files import File
 from django.db.models import Q, QuerySet
 
-from borrowers.models import Borrower, Company, Document, Loan
+from borrowers.models import Borrower, Case, Company, Contact, Document, Loan
 from peachcomms.api.ids import EXTERNAL_PREFIX, lookup_kwargs
+from peachcomms.db import fetch
 from peachcomms.errors import NotFound
 from peachcomms.scoping import get_scoped
 
@@ -24,6 +25,24 @@ def borrower_get(company: Company, person_id: str) -> Borrower:
 
 def borrower_list(company: Company) -> QuerySet[Borrower]:
     return Borrower.objects.filter(company_id=company.pk)
+
+
+def borrower_contacts(borrower: Borrower) -> list[Contact]:
+    """All the borrower's contacts, oldest first: what contact selection and Compliance
+    Guard read on every send (one read without the query compiler)."""
+    return fetch(Contact, "borrower_id = %s", [borrower.pk], suffix="ORDER BY created_at, id")
+
+
+def borrower_open_cases(borrower: Borrower) -> list[Case]:
+    """The borrower's cases with an open status, oldest first (Compliance Guard's case
+    holds; one read without the query compiler)."""
+    placeholders = ", ".join(["%s"] * len(Case.OPEN_STATUSES))
+    return fetch(
+        Case,
+        f"borrower_id = %s AND status IN ({placeholders})",
+        [borrower.pk, *Case.OPEN_STATUSES],
+        suffix="ORDER BY created_at, id",
+    )
 
 
 def company_get(company: Company, company_id: str) -> Company:

@@ -25,12 +25,13 @@ from zoneinfo import ZoneInfo
 from django.db.models import Q, QuerySet
 
 from borrowers.models import Borrower, Case, Company, Contact
+from borrowers.selectors import borrower_contacts, borrower_open_cases
 from borrowers.settings_cache import settings_version
 from compliance import timezones
 from compliance.models import ComplianceRule, DoNotInteract
-from compliance.selectors import company_rules, company_today
+from compliance.selectors import company_rules, company_today, do_not_interacts_active
 from interactions.models import Interaction
-from peachcomms.db import fetch, json_list_contains
+from peachcomms.db import json_list_contains
 from subjects.selectors import SubjectDescriptor, subject_descriptor, theme_get, theme_names
 
 if TYPE_CHECKING:
@@ -155,19 +156,14 @@ class GuardContext:
         facts = self.request.facts
         if facts is not None and facts.contacts is not None:
             return facts.contacts
-        return fetch(Contact, "borrower_id = %s", [self.borrower.pk], suffix="ORDER BY created_at, id")
+        return borrower_contacts(self.borrower)
 
     @cached_property
     def open_cases(self) -> Sequence[Case]:
         facts = self.request.facts
         if facts is not None and facts.open_cases is not None:
             return facts.open_cases
-        return fetch(
-            Case,
-            "borrower_id = %s AND status IN (%s, %s)",
-            [self.borrower.pk, *Case.OPEN_STATUSES],
-            suffix="ORDER BY created_at, id",
-        )
+        return borrower_open_cases(self.borrower)
 
     @cached_property
     def do_not_interacts(self) -> Sequence[DoNotInteract]:
@@ -175,14 +171,7 @@ class GuardContext:
         facts = self.request.facts
         if facts is not None and facts.do_not_interacts is not None:
             return facts.do_not_interacts
-        # do_not_interacts_active(), read without the query compiler (every decision reads it).
-        return fetch(
-            DoNotInteract,
-            "company_id = %s AND borrower_id = %s AND deleted_at IS NULL"
-            " AND (end_date IS NULL OR end_date >= %s)",
-            [self.borrower.company_id, self.borrower.pk, company_today(self.company, self.at)],
-            suffix="ORDER BY created_at, id",
-        )
+        return do_not_interacts_active(self.borrower, today=company_today(self.company, self.at))
 
     @cached_property
     def contact(self) -> Contact | None:

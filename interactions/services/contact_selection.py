@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from borrowers.models import Borrower, Company, Contact
+from borrowers.selectors import borrower_contacts
 from compliance.rules.contact_eligibility import contact_needed
 from compliance.rules.contact_eligibility import contact_select as _select
-from peachcomms.db import fetch
 from peachcomms.errors import BusinessRuleViolation
 from peachcomms.scoping import get_scoped
 
@@ -29,11 +29,6 @@ _WANTED = {
 
 class NoEligibleContact(BusinessRuleViolation):
     """422: the send names no contact and the borrower has none the channel can use."""
-
-
-def borrower_contacts(borrower: Borrower) -> list[Contact]:
-    """All the borrower's contacts, oldest first (what selection and the guard read)."""
-    return fetch(Contact, "borrower_id = %s", [borrower.pk], suffix="ORDER BY created_at, id")
 
 
 def contact_for_send(
@@ -51,7 +46,7 @@ def contact_for_send(
     :class:`NoEligibleContact` (422) when a channel that needs a contact has none.
     Whether a named contact fits the channel is Compliance Guard's to say
     (contactEligibility). ``contacts``: the borrower's contacts, when already read
-    (:func:`borrower_contacts`); read here otherwise."""
+    (:func:`borrowers.selectors.borrower_contacts`); read here otherwise."""
     if contacts is None:
         contacts = borrower_contacts(borrower)
     if contact_id:
@@ -68,4 +63,4 @@ def contact_for_send(
     return contact
 
 
-__all__ = ["NoEligibleContact", "borrower_contacts", "contact_for_send"]
+__all__ = ["NoEligibleContact", "contact_for_send"]

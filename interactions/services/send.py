@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from borrowers.models import ApiKey, Borrower, Company, Contact, Document
+from borrowers.selectors import borrower_contacts
 from borrowers.settings_cache import settings_version as current_settings_version
 from borrowers.validators import ValueInvalid, normalize_email, normalize_phone
 from compliance.facts import BorrowerFacts
@@ -33,7 +34,7 @@ from compliance.recording import decide_and_record
 from interactions.dispatch import interaction_publish_after_commit
 from interactions.models import Interaction
 from interactions.selectors import interaction_get
-from interactions.services.contact_selection import borrower_contacts, contact_for_send
+from interactions.services.contact_selection import contact_for_send
 from interactions.services.records import EXTERNAL_ID_CONSTRAINT, created_by_api_key
 from peachcomms.db import insert, is_unique_violation
 from peachcomms.errors import BusinessRuleViolation, Conflict, InvalidInput, NotFound, ServiceError
