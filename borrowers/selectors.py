@@ -14,9 +14,9 @@ from django.db.models import Q, QuerySet
 
 from borrowers.models import Borrower, Case, Company, Contact, Document, Loan
 from peachcomms.api.ids import EXTERNAL_PREFIX, lookup_kwargs
-from peachcomms.db import fetch
+from peachcomms.db import Read, fetch_many
 from peachcomms.errors import NotFound
-from peachcomms.scoping import get_scoped
+from peachcomms.scoping import get_scoped, id_prefix, scoped_not_found, scoped_read
 
 
 def borrower_get(company: Company, person_id: str) -> Borrower:
@@ -30,18 +30,42 @@ def borrower_list(company: Company) -> QuerySet[Borrower]:
 def borrower_contacts(borrower: Borrower) -> list[Contact]:
     """All the borrower's contacts, oldest first: what contact selection and Compliance
     Guard read on every send (one read without the query compiler)."""
-    return fetch(Contact, "borrower_id = %s", [borrower.pk], suffix="ORDER BY created_at, id")
+    return fetch_many([contacts_read(borrower.pk)])[0]
+
+
+def borrower_with_contacts(company: Company, person_id: str) -> tuple[Borrower, list[Contact]]:
+    """:func:`borrower_get` and :func:`borrower_contacts` in one round trip (the send path
+    reads both first); two for an ``ext-`` id, whose borrower id is not known before."""
+    read = scoped_read(Borrower, company.pk, person_id)
+    kwargs = lookup_kwargs(str(person_id), id_prefix(Borrower))
+    if read is None or kwargs is None or "pk" not in kwargs:
+        borrower = borrower_get(company, person_id)
+        return borrower, borrower_contacts(borrower)
+    borrowers, contacts = fetch_many([read, contacts_read(kwargs["pk"])])
+    if not borrowers:
+        raise scoped_not_found(Borrower, person_id, field="personId")
+    return borrowers[0], contacts
 
 
 def borrower_open_cases(borrower: Borrower) -> list[Case]:
     """The borrower's cases with an open status, oldest first (Compliance Guard's case
     holds; one read without the query compiler)."""
+    return fetch_many([open_cases_read(borrower.pk)])[0]
+
+
+def contacts_read(borrower_id: str) -> Read:
+    """The read of :func:`borrower_contacts`, to send with others (``fetch_many``)."""
+    return Read(Contact, "borrower_id = %s", [borrower_id], "ORDER BY created_at, id")
+
+
+def open_cases_read(borrower_id: str) -> Read:
+    """The read of :func:`borrower_open_cases`, to send with others (``fetch_many``)."""
     placeholders = ", ".join(["%s"] * len(Case.OPEN_STATUSES))
-    return fetch(
+    return Read(
         Case,
         f"borrower_id = %s AND status IN ({placeholders})",
-        [borrower.pk, *Case.OPEN_STATUSES],
-        suffix="ORDER BY created_at, id",
+        [borrower_id, *Case.OPEN_STATUSES],
+        "ORDER BY created_at, id",
     )
 
 

@@ -21,10 +21,14 @@ from datetime import datetime
 from typing import TypeVar
 
 from django.db import transaction
+from django.utils import timezone
 
 from borrowers.models import Borrower
+from borrowers.selectors import open_cases_read
+from compliance.facts import BorrowerFacts
 from compliance.guard import Decision, GuardRequest, decide
-from peachcomms.db import fetch, lock_clause
+from compliance.selectors import company_today, do_not_interacts_active, do_not_interacts_active_read
+from peachcomms.db import Read, fetch_many, lock_clause
 
 T = TypeVar("T")
 
@@ -39,10 +43,31 @@ def decide_and_record(
 
     The lock is held for the decision's few indexed queries and the insert only: render
     templates before, and talk to providers after commit (``transaction.on_commit``), never
-    inside ``record``. Call it outside a longer transaction, or the lock lasts as long."""
+    inside ``record``. Call it outside a longer transaction, or the lock lasts as long.
+
+    The borrower's open cases and active do-not-interact records (unless the request
+    carries them) are read in the lock's round trip, by statements that run after the
+    lock is granted: they see every commit of the transaction that held it before."""
     with transaction.atomic():
-        (borrower,) = fetch(Borrower, "id = %s", [request.borrower.pk], suffix=lock_clause(no_key=True))
-        request = dataclasses.replace(request, borrower=borrower)
+        facts = request.facts or BorrowerFacts()
+        pk, company = request.borrower.pk, request.company
+        reads = [Read(Borrower, "id = %s", [pk], lock_clause(no_key=True))]
+        if facts.open_cases is None:
+            reads.append(open_cases_read(pk))
+        if facts.do_not_interacts is None:
+            # The company's date now; the decision's own date is checked below.
+            today = company_today(company, at or timezone.now())
+            reads.append(do_not_interacts_active_read(company.pk, pk, today=today))
+        (borrower,), *found = fetch_many(reads)
+        at = at or timezone.now()  # the lock is held
+        if facts.open_cases is None:
+            facts = dataclasses.replace(facts, open_cases=tuple(found.pop(0)))
+        if facts.do_not_interacts is None:
+            records = found.pop(0)
+            if company_today(company, at) != today:  # midnight passed while waiting for the lock
+                records = do_not_interacts_active(borrower, today=company_today(company, at))
+            facts = dataclasses.replace(facts, do_not_interacts=tuple(records))
+        request = dataclasses.replace(request, borrower=borrower, facts=facts)
         decision = decide(request, at)
         recorded = record(decision) if decision.result else None
     return decision, recorded

@@ -12,7 +12,7 @@ from typing import TypeVar
 from django.db.models import Model, QuerySet
 
 from peachcomms.api.ids import PREFIXES, lookup_kwargs
-from peachcomms.db import fetch
+from peachcomms.db import Read, fetch_many
 from peachcomms.errors import NotFound
 
 M = TypeVar("M", bound=Model)
@@ -35,20 +35,10 @@ def get_scoped(
     field: str | None = None,
 ) -> M:
     model = queryset if isinstance(queryset, type) else queryset.model
-    prefix = id_prefix(model)
-    label = PREFIXES.get(prefix, model._meta.verbose_name)
-    kwargs = lookup_kwargs(str(value), prefix)
-    if kwargs is not None and "external_id" in kwargs and not _has_external_id(model):
-        kwargs = None  # this type has no lender ids: an ext- id cannot name one
+    kwargs = _lookup(model, value)
     if kwargs is not None and isinstance(queryset, type):
         # A whole table (the common case): one read without the query compiler.
-        column, key = (
-            ("external_id", kwargs["external_id"]) if "external_id" in kwargs else ("id", kwargs["pk"])
-        )
-        where, params = f"company_id = %s AND {column} = %s", [company_id, key]
-        if borrower_id is not None:
-            where, params = f"{where} AND borrower_id = %s", [*params, borrower_id]
-        rows = fetch(model, where, params, suffix="ORDER BY id LIMIT 1")
+        rows = fetch_many([_scoped_read(model, company_id, kwargs, borrower_id)])[0]
         if rows:
             return rows[0]
     elif kwargs is not None:
@@ -58,6 +48,42 @@ def get_scoped(
         row = qs.first()
         if row is not None:
             return row
+    raise scoped_not_found(model, value, borrower_id=borrower_id, field=field)
+
+
+def scoped_read(
+    model: type[Model], company_id: str, value: str, *, borrower_id: str | None = None
+) -> Read | None:
+    """The read :func:`get_scoped` makes on ``model``'s whole table, for callers that send
+    it with others in one round trip (:func:`peachcomms.db.fetch_many`): at most one row,
+    ``value``'s if it is one of the company's (and the borrower's). None when ``value``
+    cannot name a ``model`` row at all (:func:`scoped_not_found`)."""
+    kwargs = _lookup(model, value)
+    return _scoped_read(model, company_id, kwargs, borrower_id) if kwargs is not None else None
+
+
+def scoped_not_found(
+    model: type[Model], value: str, *, borrower_id: str | None = None, field: str | None = None
+) -> NotFound:
+    """The error :func:`get_scoped` raises when ``value`` names no row it may see."""
+    label = PREFIXES.get(id_prefix(model), model._meta.verbose_name)
     owner = " of this borrower" if borrower_id is not None else ""
     where = f"{field}: " if field else ""
-    raise NotFound(f"{where}no {label} '{str(value)[:80]}'{owner}.")
+    return NotFound(f"{where}no {label} '{str(value)[:80]}'{owner}.")
+
+
+def _lookup(model: type[Model], value: str) -> dict[str, str] | None:
+    kwargs = lookup_kwargs(str(value), id_prefix(model))
+    if kwargs is not None and "external_id" in kwargs and not _has_external_id(model):
+        return None  # this type has no lender ids: an ext- id cannot name one
+    return kwargs
+
+
+def _scoped_read(
+    model: type[Model], company_id: str, kwargs: dict[str, str], borrower_id: str | None
+) -> Read:
+    column, key = ("external_id", kwargs["external_id"]) if "external_id" in kwargs else ("id", kwargs["pk"])
+    where, params = f"company_id = %s AND {column} = %s", [company_id, key]
+    if borrower_id is not None:
+        where, params = f"{where} AND borrower_id = %s", [*params, borrower_id]
+    return Read(model, where, params, "ORDER BY id LIMIT 1")

@@ -11,12 +11,13 @@ from decimal import Decimal
 import pytest
 from django.db import connection, transaction
 from django.db.models import Model
+from django.test.utils import CaptureQueriesContext
 
 from borrowers.models import ApiKey, Borrower, Case, Company, Contact, Loan
 from borrowers.services import api_key_create
 from compliance.models import DoNotInteract
 from interactions.models import Interaction
-from peachcomms.db import fetch, fetch_with_related, from_rows, insert, lock_clause
+from peachcomms.db import Read, fetch, fetch_many, fetch_with_related, from_rows, insert, lock_clause
 from tests.factories import (
     BorrowerFactory,
     CaseFactory,
@@ -118,6 +119,61 @@ def test_the_lock_clause_locks_the_row() -> None:
 
 
 @pytest.mark.django_db
+def test_fetch_many_reads_what_fetch_reads_in_one_round_trip(company) -> None:  # noqa: ANN001
+    rows = _rows(company)
+    reads = [Read(type(row), "id = %s", [row.pk]) for row in rows]
+    reads.append(Read(Contact, "borrower_id = %s", ["BO-NONE-NONE"]))  # an empty set in between
+    reads.append(Read(Case, "id = %s AND status <> %s", [rows[5].pk, "x"], "LIMIT 1"))
+    with CaptureQueriesContext(connection) as captured:
+        found = fetch_many(reads)
+    assert len(captured.captured_queries) == (1 if connection.vendor == "postgresql" else len(reads))
+    assert [len(result) for result in found] == [1] * len(rows) + [0, 1]
+    for read, result in zip(reads, found, strict=True):
+        assert [_values(x) for x in result] == [
+            _values(x) for x in fetch(read.model, read.where, read.params, suffix=read.suffix)
+        ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reads_after_a_lock_in_one_round_trip_see_what_the_lock_holder_committed() -> None:
+    """What decide_and_record relies on: the statements after the lock run once it is
+    granted, and see the rows the previous holder committed while they waited."""
+    if connection.vendor != "postgresql":
+        return
+    borrower = BorrowerFactory()
+    locked, done = threading.Event(), threading.Event()
+    seen: list[list[str]] = []
+
+    def holder() -> None:
+        with transaction.atomic():
+            fetch(Borrower, "id = %s", [borrower.pk], suffix=lock_clause(no_key=True))
+            locked.set()
+            done.wait(0.5)  # the reader is waiting for the lock meanwhile
+            CaseFactory(borrower=borrower, status="initiated")
+        connection.close()
+
+    def reader() -> None:
+        with transaction.atomic():
+            _, cases = fetch_many(
+                [
+                    Read(Borrower, "id = %s", [borrower.pk], lock_clause(no_key=True)),
+                    Read(Case, "borrower_id = %s", [borrower.pk]),
+                ]
+            )
+            seen.append([case.status for case in cases])
+        connection.close()
+
+    first = threading.Thread(target=holder)
+    first.start()
+    assert locked.wait(10)
+    second = threading.Thread(target=reader)
+    second.start()
+    first.join(10)
+    second.join(10)
+    assert seen == [["initiated"]]
+
+
+@pytest.mark.django_db
 def test_fetch_with_related_joins_the_foreign_key(company) -> None:  # noqa: ANN001
     key = api_key_create(company=company, name="k", permissions=[]).api_key
     (fetched,) = fetch_with_related(ApiKey, "company", "borrowers_apikey.id = %s", [key.pk])
@@ -149,6 +205,29 @@ def test_insert_writes_what_save_writes(company) -> None:  # noqa: ANN001
     for name in ("id", "created_at", "updated_at"):
         a.pop(name), b.pop(name)
     assert a == b
+
+
+@pytest.mark.django_db
+def test_insert_writes_null_columns_into_the_statement(company) -> None:  # noqa: ANN001
+    """Missing values are written as NULL, not sent: the statement keeps under psycopg's
+    50 cached parameters, and every pattern of missing values writes what save writes."""
+    borrower = BorrowerFactory(company=company)
+    base = {"company": company, "borrower": borrower, "channel": "email", "direction": "outbound"}
+    for extra in (
+        {},
+        {"subject": "welcome", "theme": "opsServicing", "loan_ids": ["LN-A"]},
+        {"supercase_bulk_operation_id": "BK-1"},
+    ):
+        fast, orm = Interaction(**base, **extra), Interaction(**base, **extra)
+        with CaptureQueriesContext(connection) as captured:
+            insert(fast)
+        orm.save(force_insert=True)
+        a, b = _values(Interaction.objects.get(pk=fast.pk)), _values(Interaction.objects.get(pk=orm.pk))
+        for name in ("id", "created_at", "updated_at"):
+            a.pop(name), b.pop(name)
+        assert a == b
+        (sql,) = [query["sql"] for query in captured.captured_queries]
+        assert "NULL" in sql.split("VALUES", 1)[1]
 
 
 @pytest.mark.django_db

@@ -25,7 +25,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from borrowers.models import ApiKey, Borrower, Company, Contact, Document
-from borrowers.selectors import borrower_contacts
+from borrowers.selectors import borrower_with_contacts
 from borrowers.settings_cache import settings_version as current_settings_version
 from borrowers.validators import ValueInvalid, normalize_email, normalize_phone
 from compliance.facts import BorrowerFacts
@@ -353,7 +353,7 @@ def interaction_send(
     version = settings_version if settings_version is not None else current_settings_version(company.pk)
     now = timezone.now()
     send_at, later = _send_at(data, now)  # drawn once: the guard judges this very instant
-    borrower = get_scoped(Borrower, company.pk, data["personId"], field="personId")
+    borrower, contacts = borrower_with_contacts(company, data["personId"])  # contacts: selection and guard
     external_id = data.get("interactionExternalId")
     if external_id:
         existing = _existing_send(company, borrower, external_id, channel=channel, subject=data["subject"])
@@ -364,7 +364,6 @@ def interaction_send(
 
     # References: the contact, then loans, case and statement (hydration resolves them
     # within the borrower, 404 naming the field) and the other ids of the body.
-    contacts = borrower_contacts(borrower)  # read once: selection and the guard
     contact = contact_for_send(company, borrower, channel, data.get("contactId"), contacts=contacts)
     hydrated = hydrate_context(
         company,
