@@ -64,8 +64,9 @@ def decide_and_record(
             facts = dataclasses.replace(facts, open_cases=tuple(found.pop(0)))
         if facts.do_not_interacts is None:
             records = found.pop(0)
-            if company_today(company, at) != today:  # midnight passed while waiting for the lock
-                records = do_not_interacts_active(borrower, today=company_today(company, at))
+            decided = company_today(company, at)
+            if decided != today:  # midnight passed while waiting for the lock
+                records = do_not_interacts_active(borrower, today=decided)
             facts = dataclasses.replace(facts, do_not_interacts=tuple(records))
         request = dataclasses.replace(request, borrower=borrower, facts=facts)
         decision = decide(request, at)

@@ -107,3 +107,40 @@ def test_a_failing_record_rolls_back(rules, borrower) -> None:  # noqa: ANN001
     with pytest.raises(RuntimeError):
         decide_and_record(request(borrower), record, at=utc(MIDDAY))
     assert not Interaction.objects.filter(borrower=borrower).exists()
+
+
+@pytest.mark.django_db
+def test_the_decision_reads_cases_and_holds_as_of_the_lock(rules, borrower) -> None:  # noqa: ANN001
+    from tests.factories import CaseFactory
+
+    reachable(borrower)
+    built = request(borrower)  # before the case was opened
+    CaseFactory(borrower=borrower, case_type="bankruptcy", status="processing")
+    decision, recorded = decide_and_record(built, lambda decision: "recorded", at=utc(MIDDAY))
+    assert (decision.result, recorded) == (False, None)
+
+
+@pytest.mark.django_db
+def test_do_not_interacts_are_read_again_when_the_companys_date_changed_at_the_lock(
+    rules, borrower, monkeypatch
+) -> None:  # noqa: ANN001
+    """The records are read with the lock for the date before it; if the company's date
+    is another once the lock is held (midnight passed while waiting), they are read again
+    for the decision's own date."""
+    from datetime import timedelta
+
+    from compliance import recording
+    from compliance.selectors import company_today
+    from tests.factories import DoNotInteractFactory
+
+    reachable(borrower)
+    today = company_today(borrower.company, utc(MIDDAY))
+    DoNotInteractFactory(borrower=borrower, end_date=today)  # active today, not tomorrow
+    dates = iter([today, today + timedelta(days=1)])
+    monkeypatch.setattr(recording, "company_today", lambda company, at: next(dates))
+    decision, recorded = decide_and_record(request(borrower), lambda decision: "recorded", at=utc(MIDDAY))
+    assert (decision.result, recorded) == (True, "recorded")
+
+    monkeypatch.setattr(recording, "company_today", lambda company, at: today)
+    decision, recorded = decide_and_record(request(borrower), lambda decision: "recorded", at=utc(MIDDAY))
+    assert (decision.result, decision.reason) == (False, "doNotInteract")
