@@ -59,9 +59,16 @@ def represent(serializer_class: type[Serializer], instance: Any) -> dict[str, An
     return _serializer(serializer_class).to_representation(instance)
 
 
+#: What ``json.dumps(data, cls=JSONEncoder)`` builds on every call (its arguments are all
+#: the defaults); it keeps no state between calls, like ``json``'s own default encoder.
+_ENCODER = JSONEncoder()
+
+
 def plain(data: Any) -> Any:
-    """``data`` as JSON types only (a JSON round trip with the API's encoder)."""
-    return json.loads(json.dumps(data, cls=JSONEncoder))
+    """``data`` as JSON types only (a JSON round trip with the API's encoder).
+
+    Plain data comes back equal to itself: a round trip of a round trip adds nothing."""
+    return json.loads(_ENCODER.encode(data))
 
 
 def company_representation(company: Company) -> dict[str, Any]:
@@ -110,16 +117,26 @@ def hydrate_context(
     case = _scoped(Case, company, case_id, "caseId", person) if case_id else None
     statement = _scoped(Document, company, statement_id, "statementId", person) if statement_id else None
 
+    # The company is plain already (company_representation), so only the rest takes the
+    # round trip; a loan named by ``loanId`` alone is represented once for ``loan`` and
+    # ``loans`` (the round trip gives each its own copy).
+    represented_company = company_representation(company)
+    represented_loan = represent(LoanSerializer, loan) if loan is not None else None
     hydrated = {
-        "company": company_representation(company),
-        "person": represent(BorrowerSerializer, person) if person is not None else None,
-        "contact": represent(ContactSerializer, contact) if contact is not None else None,
-        "loan": represent(LoanSerializer, loan) if loan is not None else None,
-        "loans": [represent(LoanSerializer, row) for row in loans],
-        "case": represent(CaseSerializer, case) if case is not None else None,
-        "statement": represent(DocumentSerializer, statement) if statement is not None else None,
+        "company": represented_company,
+        **plain(
+            {
+                "person": represent(BorrowerSerializer, person) if person is not None else None,
+                "contact": represent(ContactSerializer, contact) if contact is not None else None,
+                "loan": represented_loan,
+                "loans": [
+                    represented_loan if row is loan else represent(LoanSerializer, row) for row in loans
+                ],
+                "case": represent(CaseSerializer, case) if case is not None else None,
+                "statement": represent(DocumentSerializer, statement) if statement is not None else None,
+            }
+        ),
     }
-    hydrated = plain(hydrated)
     if context:
         hydrated = merge(hydrated, plain(dict(context)))
     return hydrated

@@ -21,6 +21,7 @@ or internal attributes, no mutation of lists and dicts, sandboxed ``str.format``
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache, wraps
 from pathlib import Path
@@ -54,6 +55,9 @@ STR_METHODS = frozenset(
     }
 )  # fmt: skip
 _WIDTH_METHODS = frozenset({"center", "ljust", "rjust", "zfill"})
+#: Every attribute of a plain dict (its methods, ``__class__`` …): any other name on a
+#: dict can only be one of its keys. (``dict`` is a built-in type: the set cannot change.)
+_DICT_ATTRIBUTES = frozenset(dir(dict))
 
 
 class LayoutLoader(BaseLoader):
@@ -61,10 +65,17 @@ class LayoutLoader(BaseLoader):
 
     The template's filename is its name (``layouts/email.html``), never a path on disk,
     so error messages show nothing of the server.
+
+    The packaged layouts ship with the code and change only with a deploy (a restart), so
+    they are ``fixed``: read and compiled once per environment, never checked against the
+    disk again (Jinja's check is a ``stat`` per ``{% extends %}`` per render). A loader over
+    any other directory keeps that check, so an edited layout is picked up.
     """
 
     def __init__(self, directory: Path = LAYOUTS_DIR) -> None:
         self.directory = directory
+        self.fixed = directory == LAYOUTS_DIR
+        self.fixed_names = frozenset(self.list_templates()) if self.fixed else frozenset()
 
     def get_source(self, environment: Any, template: str) -> tuple[str, str, Callable[[], bool]]:
         if not template.startswith(LAYOUT_PREFIX):
@@ -87,7 +98,7 @@ class LayoutLoader(BaseLoader):
             except OSError:
                 return False
 
-        return source, template, uptodate
+        return source, template, _always if self.fixed else uptodate
 
     def list_templates(self) -> list[str]:
         if not self.directory.is_dir():
@@ -99,8 +110,30 @@ class LayoutLoader(BaseLoader):
         )
 
 
+def _always() -> bool:
+    return True
+
+
+#: The hooks ``_guard_tree`` adds to every template (as calls of environment attributes,
+#: which no template source can name).
+_HOOKS = frozenset({"guarded_iter", "charge_static"})
+
+
 class GuardedCodeGenerator(CodeGenerator):
-    """Compiles ``~`` to a concatenation that is measured before it is built."""
+    """Compiles ``~`` to a concatenation that is measured before it is built, and the
+    hooks of ``_guard_tree`` to direct calls: they are the environment's own code, which
+    the sandbox's ``call`` (there for the template's calls) need not vet, and they check
+    the clock first as it did. A loop pays them on every pass."""
+
+    def visit_Call(self, node: nodes.Call, frame: Frame, **kwargs: Any) -> None:  # noqa: N802 - Jinja's visitor name
+        if isinstance(node.node, nodes.EnvironmentAttribute) and node.node.name in _HOOKS:
+            self.write(f"environment.{node.node.name}(")
+            for arg in node.args:
+                self.visit(arg, frame)
+                self.write(", ")
+            self.write(")")
+            return
+        super().visit_Call(node, frame, **kwargs)
 
     @optimizeconst
     def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:  # noqa: N802 - Jinja's visitor name
@@ -146,20 +179,32 @@ def _finalize(value: Any) -> Any:
     """Applied to every ``{{ … }}``: None renders empty; functions are never output."""
     if value is None:
         return ""
+    if isinstance(value, str):  # the usual case first (an Undefined is never a str)
+        return limits.charge_value(value)
     if isinstance(value, Undefined):
         return value
-    if isinstance(value, str):
-        limits.charge_value(value)
-    elif callable(value):
+    if callable(value):
         raise SecurityError("a function cannot be output")
-    else:
-        limits.charge_time()
+    limits.charge_time()
     return value
 
 
 class TemplateSandbox(ImmutableSandboxedEnvironment):
     code_generator_class = GuardedCodeGenerator
     intercepted_binops = frozenset({"*", "**", "%", "+"})
+
+    def __init__(self, *args: Any, **options: Any) -> None:
+        super().__init__(*args, **options)
+        self._fixed_layouts: dict[str, Any] = {}
+
+    def make_globals(self, d: Any = None) -> dict[str, Any]:
+        """A template's globals as a plain dict: the environment's, with ``d`` over them.
+
+        Jinja's ``ChainMap`` would also follow later changes to the environment's globals,
+        but ours are fixed once it is made (:func:`_make_environment`); and each render
+        copies its template's globals into a new context twice, which for a ``ChainMap``
+        is a walk in Python rather than a copy in C."""
+        return {**self.globals, **(d or {})}
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         tree = super()._parse(source, name, filename)
@@ -176,8 +221,33 @@ class TemplateSandbox(ImmutableSandboxedEnvironment):
         return True
 
     def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and type(attribute) is str and attribute not in _DICT_ATTRIBUTES:
+            # ``person.name`` on hydrated data, most of a render's lookups: a plain dict has
+            # no attribute of that name, so Jinja's ``getattr`` would fail over to the key
+            # (a missing one is undefined). Only the dunder refusal comes first.
+            if attribute.startswith("__"):
+                _refuse_dunder(attribute)
+            try:
+                return obj[attribute]
+            except (TypeError, LookupError):
+                return self.undefined(obj=obj, name=attribute)
         _refuse_dunder(attribute)
         return super().getattr(obj, attribute)
+
+    def get_template(self, name: Any, parent: str | None = None, globals: Any = None) -> Any:  # noqa: A002
+        """A fixed layout (see :class:`LayoutLoader`) from this environment's own table once
+        loaded: what Jinja's cache would return, without its lock, its LRU bookkeeping and
+        the up-to-date check, for every ``{% extends %}`` of every render."""
+        if globals is None and type(name) is str:
+            if parent is not None:
+                name = self.join_path(name, parent)
+            template = self._fixed_layouts.get(name)
+            if template is None:
+                template = super().get_template(name)
+                if name in getattr(self.loader, "fixed_names", ()):
+                    self._fixed_layouts[name] = template
+            return template
+        return super().get_template(name, parent, globals)
 
     def getitem(self, obj: Any, argument: Any) -> Any:
         _refuse_dunder(argument)
@@ -234,11 +304,13 @@ class TemplateSandbox(ImmutableSandboxedEnvironment):
 
     # --- hooks the rewritten templates call ---------------------------------------------
 
+    # Called directly (GuardedCodeGenerator), each checks the clock first, as the sandbox's
+    # ``call`` did for it: a render past its deadline stops at the loop, as before.
+
     @staticmethod
     def guarded_iter(iterable: Any) -> Iterator[Any]:
-        for item in iterable:
-            limits.charge_iteration()
-            yield item
+        limits.charge_time()
+        return _charged_iteration(iterable)
 
     @staticmethod
     def guarded_concat(autoescape: bool, parts: Iterable[Any]) -> str:
@@ -251,8 +323,15 @@ class TemplateSandbox(ImmutableSandboxedEnvironment):
 
     @staticmethod
     def charge_static(size: int) -> str:
+        limits.charge_time()
         limits.charge_work(size)
         return ""
+
+
+def _charged_iteration(iterable: Any) -> Iterator[Any]:
+    for item in iterable:
+        limits.charge_iteration()
+        yield item
 
 
 def _check_join(items: Any, separator: str = "") -> None:
@@ -280,17 +359,50 @@ _REMOVED_FILTERS = {"pprint"}
 
 
 def _guard_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
+    """``func`` checked: the clock, then its arguments (when it has a precheck), then its
+    result. A layout calls filters dozens of times per render (``|default`` above all), so
+    the clock check is ``charge_time`` inline."""
     precheck = _PRECHECKS.get(name)
     skip = 1 if _PassArg.from_obj(func) is not None else 0
+    run = _synchronous(func)
+    current_budget, charge_value = limits.current_budget, limits.charge_value
 
-    @wraps(func)
-    def guarded(*args: Any, **kwargs: Any) -> Any:
-        limits.charge_time()
-        if precheck is not None:
+    if precheck is None:
+
+        @wraps(func)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            budget = current_budget()
+            if budget is not None and time.monotonic() > budget.deadline:
+                budget.out_of_time()
+            return charge_value(run(*args, **kwargs))
+
+    else:
+
+        @wraps(func)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            budget = current_budget()
+            if budget is not None and time.monotonic() > budget.deadline:
+                budget.out_of_time()
             precheck(*args[skip:], **kwargs)
-        return limits.charge_value(func(*args, **kwargs))
+            return charge_value(run(*args, **kwargs))
 
     return guarded
+
+
+def _synchronous(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``func``, or for a Jinja filter with an async twin (``select``, ``join``, ``list`` …)
+    the sync one it dispatches to: taking the same arguments as ``func``, without the
+    dispatcher's question on every call (is the environment async? ours never are)."""
+    if not getattr(func, "jinja_async_variant", False):
+        return func
+    sync = func.__wrapped__
+    if _PassArg.from_obj(sync) is not None:
+        return sync
+
+    def without_eval_context(eval_ctx: Any, /, *args: Any, **kwargs: Any) -> Any:
+        return sync(*args, **kwargs)  # the dispatcher took the eval context for itself
+
+    return without_eval_context
 
 
 def _make_environment(*, html: bool, strict: bool) -> TemplateSandbox:
