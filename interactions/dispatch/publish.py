@@ -31,7 +31,7 @@ from typing import Any
 #: The last element of a protocol 2 body: no callbacks, errbacks, chain or chord.
 _EMBED = {"callbacks": None, "errbacks": None, "chain": None, "chord": None}
 _SCHEMES = ("redis://", "rediss://")
-_publishers: dict[tuple[str, str], tuple[dict, RedisTaskPublisher | None]] = {}
+_publishers: dict[str, RedisTaskPublisher | None] = {}
 _lock = threading.Lock()
 
 
@@ -130,20 +130,27 @@ class RedisTaskPublisher:
 
 
 def redis_publisher(task: Any) -> RedisTaskPublisher | None:
-    """The publisher for ``task`` on its app's current broker, or None where only
-    ``apply_async`` publishes exactly (see the module docstring). Built once per broker
-    configuration (tests point the app at other brokers)."""
-    app = task.app
-    conf = app.conf
-    broker_url = conf.broker_url or ""
-    options = conf.broker_transport_options or {}
-    cached = _publishers.get((task.name, broker_url))
-    if cached is not None and cached[0] == options:
-        return cached[1]
+    """The publisher for ``task`` on its app's broker, or None where only ``apply_async``
+    publishes exactly (see the module docstring). Built from the configuration on first
+    use; code that points the app at another broker calls :func:`forget_publishers`, as
+    Celery's own connection pools are rebuilt only when told."""
+    try:
+        return _publishers[task.name]
+    except KeyError:
+        pass
     with _lock:
-        publisher = _build(app, task, broker_url, options)
-        _publishers[(task.name, broker_url)] = (dict(options), publisher)
-    return publisher
+        if task.name not in _publishers:
+            conf = task.app.conf
+            _publishers[task.name] = _build(
+                task.app, task, conf.broker_url or "", dict(conf.broker_transport_options or {})
+            )
+        return _publishers[task.name]
+
+
+def forget_publishers() -> None:
+    """Build the publishers again from the app's configuration on next use."""
+    with _lock:
+        _publishers.clear()
 
 
 def _build(app: Any, task: Any, broker_url: str, options: dict) -> RedisTaskPublisher | None:
@@ -162,4 +169,4 @@ def _build(app: Any, task: Any, broker_url: str, options: dict) -> RedisTaskPubl
     return RedisTaskPublisher(app, task, queue=queue.name, broker_url=broker_url, options=options)
 
 
-__all__ = ["RedisTaskPublisher", "redis_publisher"]
+__all__ = ["RedisTaskPublisher", "forget_publishers", "redis_publisher"]

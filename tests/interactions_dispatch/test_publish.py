@@ -12,7 +12,7 @@ import redis
 from django.utils import timezone
 
 from interactions import dispatch
-from interactions.dispatch.publish import redis_publisher
+from interactions.dispatch.publish import forget_publishers, redis_publisher
 from interactions.models import Interaction
 from interactions.tasks import dispatch as dispatch_task
 from peachcomms.celery import app as celery_app
@@ -43,9 +43,11 @@ def configured():  # noqa: ANN201
 
     def configure(url: str, options: dict) -> None:
         conf.broker_url, conf.broker_transport_options = url, options
+        forget_publishers()
 
     yield configure
     conf.broker_url, conf.broker_transport_options = saved
+    forget_publishers()
 
 
 def popped(client: redis.Redis) -> dict:
