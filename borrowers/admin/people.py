@@ -15,20 +15,21 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from borrowers.admin.base import ReadOnlyAdminMixin, StaffAdmin, adopt, check_with
+from borrowers.admin.base import ReadOnlyAdminMixin, StaffAdmin, adopt
 from borrowers.models import Borrower, Case, Contact, Document, Loan
 from borrowers.services import (
     borrower_create,
     borrower_update,
     case_create,
     case_update,
+    contact_clean,
     contact_create,
     contact_update,
     loan_create,
     loan_update,
 )
-from borrowers.services.contacts import ADDRESS_FIELDS
-from borrowers.validators import FieldErrors, clean_address, normalize_email, normalize_phone
+from borrowers.services.contacts import ADDRESS_FIELDS, ERROR_FIELDS
+from peachcomms.errors import InvalidInput
 
 RECORD_FIELDS = ["created_at", "updated_at"]
 # Public-id prefixes a search on a borrower-record page understands.
@@ -36,7 +37,10 @@ RECORD_ID_SEARCH = {"BO": "borrower", "CP": "company"}
 
 
 class ContactForm(forms.ModelForm):
-    """Checks the value against the contact type with the services' validators."""
+    """Checked by :func:`contact_clean`, the check behind the API, with what the service
+    will be sent (every field on add, the changed ones on change), so the console refuses
+    what the API refuses, with the same sentences on the matching fields, and stores the
+    same normalised values."""
 
     class Meta:
         model = Contact
@@ -60,31 +64,33 @@ class ContactForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        contact_type = data.get("contact_type")
-        locator = {"contact_type", "value", *ADDRESS_FIELDS}
-        if not self.instance._state.adding and not locator & set(self.changed_data):
-            return data  # what is stored was checked when it was written
-        if contact_type == Contact.ContactType.PHONE:
-            check_with(self, "value", normalize_phone)
-        elif contact_type == Contact.ContactType.EMAIL:
-            check_with(self, "value", normalize_email)
-        if contact_type in (Contact.ContactType.PHONE, Contact.ContactType.EMAIL) and not data.get("value"):
-            self.add_error("value", f"Required for a {contact_type} contact.")
-        if contact_type == Contact.ContactType.ADDRESS:
-            self._clean_address(data)
+        if self.errors:
+            return data  # as in the API, a contact's rules are checked once its fields are well-formed
+        adding = self.instance._state.adding
+        names = [name for name in self.base_fields if name != "borrower"] if adding else self.changed_data
+        sent = {name: data[name] for name in names if name in data}
+        if (
+            data.get("contact_type") == Contact.ContactType.ADDRESS
+            and "address_line1" not in self.fields
+            and (adding or "contact_type" in sent)
+        ):
+            self.add_error("contact_type", "Add or change a postal address on its contact page.")
+            return data
+        try:
+            changes = contact_clean(sent, current=None if adding else self.instance)
+        except InvalidInput as error:
+            self._add_service_errors(error, sent)
+            return data
+        data.update({name: value for name, value in changes.items() if name in self.fields})
         return data
 
-    def _clean_address(self, data: dict[str, Any]) -> None:
-        if "address_line1" not in self.fields:
-            self.add_error("contact_type", "Add or change a postal address on its contact page.")
-            return
-        errors = FieldErrors()
-        cleaned = clean_address({api: data.get(field, "") for field, api in ADDRESS_FIELDS.items()}, errors)
-        by_api = {api: field for field, api in ADDRESS_FIELDS.items()}
-        for name, problems in errors.errors.items():
-            self.add_error(by_api[name.removeprefix("address.")], problems[0])
-        if not errors:
-            data.update({field: cleaned[api] for field, api in ADDRESS_FIELDS.items()})
+    def _add_service_errors(self, error: InvalidInput, sent: dict[str, Any]) -> None:
+        for name, problems in (error.errors or {None: [error.message]}).items():
+            field = ERROR_FIELDS.get(name) if name else None
+            if name == "address":  # the address as a whole: shown on the part filled in, or line 1
+                field = next((part for part in ADDRESS_FIELDS if sent.get(part)), "address_line1")
+            for problem in problems:
+                self.add_error(field if field in self.fields else None, problem)
 
 
 def _values(instance: Model, fields: list[str]) -> dict[str, Any]:

@@ -5,7 +5,7 @@ admin and other apps call them, never ``Model.save`` directly."""
 from borrowers.services._common import apply as _apply
 from borrowers.services._common import save_unique as _save_unique
 from borrowers.services.companies import IssuedApiKey, api_key_create, company_create, company_update
-from borrowers.services.contacts import contact_archive, contact_create, contact_update
+from borrowers.services.contacts import contact_archive, contact_clean, contact_create, contact_update
 from borrowers.services.documents import (
     DOCUMENT_CONTENT_MAX_BYTES,
     document_content_upload,
@@ -27,6 +27,7 @@ __all__ = [
     "company_create",
     "company_update",
     "contact_archive",
+    "contact_clean",
     "contact_create",
     "contact_update",
     "document_content_upload",

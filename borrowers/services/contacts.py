@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.utils import timezone
@@ -24,6 +25,15 @@ PHONE_CONSENTS = {
     "receive_text_messages": "receiveTextMessages",
     "consent_autodialed_call": "consentAutodialedCall",
 }
+#: key of a :func:`contact_clean` error → the model field it is about; ``address`` (the
+#: postal address as a whole) has none.
+ERROR_FIELDS: dict[str, str | None] = {
+    "contactType": "contact_type",
+    "value": "value",
+    "address": None,
+    **{f"address.{key}": field for field, key in ADDRESS_FIELDS.items()},
+    **{name: field for field, name in PHONE_CONSENTS.items()},
+}
 _TYPE = Contact.ContactType
 
 
@@ -33,7 +43,7 @@ def contact_create(*, borrower: Borrower, data: dict[str, Any]) -> Contact:
     text messages records the consent time. Bad input: :class:`InvalidInput`, duplicate
     ``external_id``: :class:`Conflict`; nothing is written either way."""
     contact = Contact(company_id=borrower.company_id, borrower=borrower)
-    changes = _clean(contact, data, creating=True)
+    changes = contact_clean(data, current=None)
     for field, value in changes.items():
         setattr(contact, field, value)
     save_unique(contact)
@@ -44,7 +54,7 @@ def contact_update(*, contact: Contact, data: dict[str, Any]) -> Contact:
     """Change the fields in ``data``. A new ``contact_type`` must come with a ``value``
     (or an address) that fits it; the fields of the old type are cleared. A changed
     value is no longer ``verified``."""
-    changes = _clean(contact, data, creating=False)
+    changes = contact_clean(data, current=contact)
     for field, value in changes.items():
         setattr(contact, field, value)
     save_unique(contact, update_fields=list(changes))
@@ -60,9 +70,20 @@ def contact_archive(*, contact: Contact) -> Contact:
     return contact
 
 
-def _clean(contact: Contact, data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
-    """Validate ``data`` against the contact it would produce; returns the normalised
-    field values that differ from ``contact``'s (all of them on create)."""
+def contact_clean(data: Mapping[str, Any], *, current: Contact | None) -> dict[str, Any]:
+    """What :func:`contact_create` (``current`` None) or :func:`contact_update` (``current``
+    the stored row) would write for ``data`` (model field names): the normalised values
+    that differ from ``current`` (all of them on create), with what the rules derive (the
+    old type's fields cleared, ``verified`` reset, the text-consent time). Writes nothing.
+
+    The one check of a contact: the API, through those services, and the staff console's
+    contact form, to show the problems next to its fields, call it, so both refuse the same
+    input with the same sentences and store the same values. Problems raise
+    :class:`InvalidInput` whose ``errors`` are keyed by API names (``contactType``,
+    ``value``, ``address``, ``address.<key>``, a consent); :data:`ERROR_FIELDS` maps them to
+    model fields."""
+    creating = current is None
+    contact = Contact() if current is None else current
     errors = FieldErrors()
     data = dict(data)
     new_type = data.get("contact_type", contact.contact_type)
