@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from templating.builtin import builtin_template_files
 from templating.rendering import PARTS, TemplateRenderError, render_sources
-from templating.rendering import environment as environment_module
+from templating.rendering import loader as loader_module
 from templating.rendering.environment import (
     LAYOUTS_DIR,
     LayoutLoader,
@@ -169,7 +169,7 @@ def test_packaged_layouts_are_loaded_once_without_a_stat_per_render(monkeypatch)
     def no_stat(path):  # noqa: ANN001, ANN202
         raise AssertionError(f"stat of {path}")
 
-    monkeypatch.setattr(environment_module.os.path, "getmtime", no_stat)
+    monkeypatch.setattr(loader_module.os.path, "getmtime", no_stat)
     assert env.get_template("layouts/email.html", "contentHtmlTemplate") is first
     assert env._load_template("layouts/email.html", None) is first  # Jinja's own cache: up to date
     # Names outside the fixed set (aliases of a layout) are not kept in the table.
