@@ -12,7 +12,9 @@ from the app's configuration, and fills those in (docs/adr/0006-send-path-cost.m
 It is used only where it is exactly what kombu would do: a ``redis://`` / ``rediss://``
 broker without a key prefix, and a task routed to a queue bound to the default exchange
 (kombu then pushes to the list named after the routing key, as priority 0). Anything else
-(the embedded filesystem broker, other routings) goes through ``apply_async``.
+(the embedded filesystem broker, other routings) goes through ``apply_async``. Celery's
+publish signals (``before_task_publish``, ``after_task_publish``) are not sent for these
+messages; nothing in the project listens to them.
 ``tests/interactions_dispatch/test_publish.py`` compares the two envelopes field by field
 and runs a real worker on what this publishes.
 """
