@@ -4,7 +4,8 @@ path's hot reads."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any, TypeVar
@@ -110,7 +111,7 @@ def fetch_many(reads: Sequence[Read], *, using: str = "default") -> list[list[An
         f"{plan.select} WHERE {read.where} {read.suffix}" for plan, read in zip(plans, reads, strict=True)
     ]
     results: list[list[Any]] = []
-    with connection.cursor() as cursor:
+    with _kept_cursor(connection) as cursor:
         if len(reads) > 1 and connection.vendor == "postgresql":
             # Client-side binding (Django's default cursor) merges the parameters into the
             # text, which PostgreSQL's simple protocol runs statement by statement.
@@ -158,7 +159,7 @@ def fetch_with_related(
         f"SELECT {plan.columns}, {target_plan.columns} FROM {table} INNER JOIN {target_table} "
         f"ON {table}.{quote(related.column)} = {target_table}.{quote(target._meta.pk.column)} WHERE {where}"
     )
-    with connections[using].cursor() as cursor:
+    with _kept_cursor(connections[using]) as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     width = len(plan.names)
@@ -180,6 +181,27 @@ def _instance(model: type[M], plan: _ReadPlan, row: Sequence[Any], using: str) -
                 value = convert(value, column, connection)
             row[index] = value
     return model.from_db(using, plan.names, row)
+
+
+@contextmanager
+def _kept_cursor(connection: Any) -> Iterator[Any]:
+    """Django's cursor wrapper (errors, query logging) around one driver cursor kept per
+    database connection, for the hot reads and the insert. A new psycopg cursor starts
+    with empty caches of the adapters for each parameter type and result column (the
+    dumpers and loaders it looks up on every statement); a kept one looks them up once.
+    Anything but PostgreSQL gets a new cursor each time."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    kept = connection.__dict__.get("_peachcomms_cursor")
+    if kept is None or kept[0] is not connection.connection or kept[1].closed:
+        with connection.wrap_database_errors:
+            kept = (connection.connection, connection.create_cursor())
+        connection.__dict__["_peachcomms_cursor"] = kept
+    yield connection._prepare_cursor(kept[1])
 
 
 def lock_clause(*, no_key: bool = False, using: str = "default") -> str:
@@ -220,7 +242,7 @@ def insert(instance: Model, *, using: str = "default") -> None:
         for field in _insert_fields(type(instance))
     ]
     sql = _insert_sql(type(instance), using, tuple(value is None for value in values))
-    with connection.cursor() as cursor:
+    with _kept_cursor(connection) as cursor:
         cursor.execute(sql, [value for value in values if value is not None])
     instance._state.adding = False
     instance._state.db = using

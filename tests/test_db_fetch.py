@@ -9,7 +9,7 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Model
 from django.test.utils import CaptureQueriesContext
 
@@ -269,3 +269,21 @@ def test_message_content_is_compressed_with_lz4_where_available() -> None:
         )
         rows = cursor.fetchall()
     assert len(rows) == 4 and {compression for *_, compression in rows} == {"l"}, rows
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_hot_reads_keep_one_driver_cursor_per_connection(company) -> None:  # noqa: ANN001
+    if connection.vendor != "postgresql":
+        return
+    wrapper = connections["default"]  # ``connection`` is a proxy of it
+    borrower = BorrowerFactory(company=company)
+    fetch(Borrower, "id = %s", [borrower.pk])
+    first = wrapper.__dict__["_peachcomms_cursor"][1]
+    fetch_many([Read(Borrower, "id = %s", [borrower.pk]), Read(Contact, "borrower_id = %s", [borrower.pk])])
+    assert wrapper.__dict__["_peachcomms_cursor"][1] is first
+    with CaptureQueriesContext(connection) as captured:
+        assert [b.pk for b in fetch(Borrower, "id = %s", [borrower.pk])] == [borrower.pk]
+    assert len(captured.captured_queries) == 1  # still logged as Django logs its own cursors
+    connection.close()
+    assert [b.pk for b in fetch(Borrower, "id = %s", [borrower.pk])] == [borrower.pk]  # reconnects
+    assert wrapper.__dict__["_peachcomms_cursor"][1] is not first
