@@ -1,0 +1,110 @@
+"""Template descriptors: the company's (subject, channel, language) slots."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from peachcomms.api.schema import enveloped, error_response, list_schema
+from peachcomms.errors import InvalidInput
+from templating import selectors, services
+from templating.api.serializers import TemplateDescriptorSerializer, TemplateDescriptorUpdateSerializer
+from templating.api.views._common import BUILT_IN_READ_ONLY, DESCRIPTOR_ID, TAGS, TemplatesView
+
+
+def _bool_param(request: Request, name: str) -> bool:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return False
+    if raw.lower() in ("true", "1"):
+        return True
+    if raw.lower() in ("false", "0"):
+        return False
+    raise InvalidInput(
+        f"Invalid query parameter '{name}': must be true or false.", errors={name: ["Must be true or false."]}
+    )
+
+
+class TemplateDescriptorsView(TemplatesView):
+    serializer_class = TemplateDescriptorSerializer
+
+    @list_schema(
+        TemplateDescriptorSerializer,
+        operation_id="templatedescriptors_list",
+        summary="List template descriptors",
+        description=(
+            "The company's own descriptors, newest first. `includeBuiltIn=true` lists the built-in "
+            "defaults (`companyId: null`) too, in the same order."
+        ),
+        tags=TAGS,
+        parameters=[
+            OpenApiParameter("includeBuiltIn", bool, description="Also list the built-in defaults."),
+            OpenApiParameter("subject", str, description="Only this subject."),
+            OpenApiParameter("channel", str, description="Only this channel."),
+            OpenApiParameter("language", str, description="Only this language."),
+        ],
+    )
+    def get(self, request: Request) -> Response:
+        params = request.query_params
+        channel = params.get("channel")
+        if channel is not None:
+            selectors.channel_check(channel)
+        queryset = selectors.template_descriptor_list(
+            self.company,
+            include_builtin=_bool_param(request, "includeBuiltIn"),
+            subject=params.get("subject"),
+            channel=channel,
+            language=params.get("language"),
+        )
+        return self.respond_list(queryset)
+
+    @extend_schema(
+        operation_id="templatedescriptors_create",
+        summary="Create a template descriptor",
+        description=(
+            "A slot for (subject, channel, language) of the caller's company; add versions to it. "
+            "Unknown subject or channel: 400; the slot already exists: 409."
+        ),
+        tags=TAGS,
+        responses={200: enveloped(TemplateDescriptorSerializer), 409: error_response(409)},
+    )
+    def post(self, request: Request) -> Response:
+        descriptor = services.template_descriptor_create(company=self.company, data=self.input())
+        return self.respond(self.output(descriptor), message="created")
+
+
+class TemplateDescriptorView(TemplatesView):
+    serializer_class = TemplateDescriptorSerializer
+
+    @extend_schema(
+        operation_id="templatedescriptors_get",
+        summary="Get a template descriptor",
+        tags=TAGS,
+        parameters=[DESCRIPTOR_ID],
+        responses=enveloped(TemplateDescriptorSerializer),
+    )
+    def get(self, request: Request, templateDescriptorId: str) -> Response:
+        return self.respond(self.output(self.descriptor()))
+
+    @extend_schema(
+        operation_id="templatedescriptors_update",
+        summary="Update a template descriptor",
+        description=(
+            "Changes `name`, `enabled` and `externalId`. A disabled descriptor is skipped by "
+            "template selection (the built-in default applies)." + BUILT_IN_READ_ONLY
+        ),
+        tags=TAGS,
+        parameters=[DESCRIPTOR_ID],
+        request=TemplateDescriptorUpdateSerializer,
+        responses={
+            200: enveloped(TemplateDescriptorSerializer),
+            403: error_response(403, "A built-in descriptor, or the key lacks `templates:write`."),
+            409: error_response(409),
+        },
+    )
+    def put(self, request: Request, templateDescriptorId: str) -> Response:
+        descriptor = self.descriptor(for_write=True)
+        data = self.input(TemplateDescriptorUpdateSerializer, instance=descriptor, partial=True)
+        descriptor = services.template_descriptor_update(descriptor=descriptor, data=data)
+        return self.respond(self.output(descriptor), message="updated")
