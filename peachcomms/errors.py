@@ -27,6 +27,11 @@ class InvalidInput(ServiceError):
     status_code = 400
     default_message = "The request is not valid."
 
+    @classmethod
+    def for_field(cls, field: str, problem: str, message: str | None = None) -> InvalidInput:
+        """A 400 naming one field of the body and its problem."""
+        return cls(message or f"Invalid field '{field}': {problem}", errors={field: [problem]})
+
 
 class NotFound(ServiceError):
     status_code = 404

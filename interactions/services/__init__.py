@@ -2,6 +2,8 @@
 
 - :mod:`.records` — logging an interaction that happened elsewhere, and lifecycle updates;
 - :mod:`.send` — ``POST /communicator/send``: render, Compliance Guard, record, queue;
+  :mod:`.send_content` its template and content, :mod:`.senders` who sends, to and from
+  which address (shared with resend and free-form email);
 - :mod:`.resend` — copying an outbound interaction into a new, unchecked one;
 - :mod:`.free_form` — branded free-form email, one interaction per recipient;
 - :mod:`.contact_selection` — the recipient of a send that names no contact.

@@ -20,7 +20,7 @@ from borrowers.models import Borrower, Company, Contact
 from borrowers.validators import ValueInvalid, normalize_email
 from interactions.models import Interaction
 from interactions.selectors import interaction_get
-from interactions.services.send import Actor, created_by_actor, sender_of
+from interactions.services.senders import Actor, created_by_actor, sender_of
 from peachcomms.errors import InvalidInput
 from peachcomms.scoping import get_scoped
 from subjects.selectors import theme_get

@@ -30,10 +30,6 @@ def created_by_api_key(api_key: ApiKey) -> dict[str, Any]:
     return {"id": api_key.pk, "name": api_key.name, "userType": "integration", "descriptor": None}
 
 
-def _invalid(field: str, problem: str, message: str | None = None) -> InvalidInput:
-    return InvalidInput(message or f"Invalid field '{field}': {problem}", errors={field: [problem]})
-
-
 def _status_from(
     *, status: str | None, status_details: str | None, channel: str, direction: str
 ) -> str | None:
@@ -43,13 +39,13 @@ def _status_from(
     if status_details is None:
         return status
     if not catalogue.status_details_fits(status_details, channel, direction):
-        raise _invalid(
+        raise InvalidInput.for_field(
             "statusDetails",
             f"'{status_details}' does not fit a {direction} {channel} interaction.",
         )
     implied = catalogue.status_details_implies(status_details)
     if status is not None and status != implied:
-        raise _invalid(
+        raise InvalidInput.for_field(
             "status",
             f"statusDetails '{status_details}' implies status '{implied}', not '{status}'.",
         )
@@ -58,7 +54,7 @@ def _status_from(
 
 def _check_times(started_at: datetime | None, ended_at: datetime | None) -> None:
     if started_at is not None and ended_at is not None and ended_at < started_at:
-        raise _invalid("endedAt", "Must not be before startedAt.")
+        raise InvalidInput.for_field("endedAt", "Must not be before startedAt.")
 
 
 def _save(interaction: Interaction, *, update_fields: list[str] | None = None) -> None:
@@ -92,7 +88,7 @@ def interaction_log(
     """
     channel, direction = data["channel"], data["direction"]
     if catalogue.channel_is_deprecated(channel):
-        raise _invalid("channel", f"'{channel}' is deprecated; no new {channel} interactions.")
+        raise InvalidInput.for_field("channel", f"'{channel}' is deprecated; no new {channel} interactions.")
     descriptor = subject_descriptor(company, data["subject"])
     theme = data.get("theme")
     if theme is not None:
@@ -100,7 +96,9 @@ def interaction_log(
     elif descriptor.theme is not None:
         theme = descriptor.theme
     else:
-        raise _invalid("theme", f"Required: subject '{descriptor.subject}' has no implicit theme.")
+        raise InvalidInput.for_field(
+            "theme", f"Required: subject '{descriptor.subject}' has no implicit theme."
+        )
     status_details = data.get("statusDetails")
     status = _status_from(
         status=data.get("status"), status_details=status_details, channel=channel, direction=direction
@@ -167,7 +165,7 @@ def _check_transition(old: str, new: str, field: str) -> None:
     else:
         allowed = ", ".join(f"'{s}'" for s in catalogue.status_next(old))
         problem = f"Status can only move forward: from '{old}' it may change to {allowed}, not '{new}'."
-    raise _invalid(field, problem, message=problem)
+    raise InvalidInput.for_field(field, problem, message=problem)
 
 
 def interaction_update(*, interaction: Interaction, data: dict[str, Any]) -> Interaction:
@@ -191,7 +189,7 @@ def interaction_update(*, interaction: Interaction, data: dict[str, Any]) -> Int
         for name, column in UNCLEARABLE.items():
             if name in data and data[name] is None:
                 if getattr(row, column) is not None:
-                    raise _invalid(name, "Cannot be cleared once set.")
+                    raise InvalidInput.for_field(name, "Cannot be cleared once set.")
                 del data[name]  # sent back as read: unchanged
 
         def put(field: str, value: Any, stamp: str | None = None) -> None:
@@ -220,7 +218,9 @@ def interaction_update(*, interaction: Interaction, data: dict[str, Any]) -> Int
         if "theme" in data:
             theme = theme_get(data["theme"]).theme
             if row.theme is not None and row.theme != theme:
-                raise _invalid("theme", f"The theme is already '{row.theme}'; it can only be set while null.")
+                raise InvalidInput.for_field(
+                    "theme", f"The theme is already '{row.theme}'; it can only be set while null."
+                )
             put("theme", theme)
         if "endedAt" in data:
             _check_times(row.started_at, data["endedAt"])

@@ -17,7 +17,8 @@ from borrowers.models import Company
 from interactions.dispatch import interaction_publish_after_commit
 from interactions.models import Interaction
 from interactions.selectors import interaction_get
-from interactions.services.send import SEND_CHANNELS, Actor, created_by_actor
+from interactions.services.send import SEND_CHANNELS
+from interactions.services.senders import Actor, created_by_actor
 from peachcomms.errors import InvalidInput
 
 #: Keys of ``content`` a resend copies (``providerMessageId`` starts again as null).

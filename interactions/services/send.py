@@ -20,14 +20,12 @@ from contextlib import nullcontext
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from borrowers.models import ApiKey, Borrower, Company, Contact, Document
+from borrowers.models import Borrower, Company, Document
 from borrowers.selectors import borrower_with_contacts
 from borrowers.settings_cache import settings_version as current_settings_version
-from borrowers.validators import ValueInvalid, normalize_email, normalize_phone
 from compliance.facts import BorrowerFacts
 from compliance.guard import Decision, GuardRequest
 from compliance.recording import decide_and_record
@@ -35,45 +33,28 @@ from interactions.dispatch import interaction_publish_after_commit
 from interactions.models import Interaction
 from interactions.selectors import interaction_get
 from interactions.services.contact_selection import contact_for_send
-from interactions.services.records import EXTERNAL_ID_CONSTRAINT, created_by_api_key
+from interactions.services.records import EXTERNAL_ID_CONSTRAINT
+from interactions.services.send_content import render_for_send
+from interactions.services.senders import Actor, PermissionMissing, created_by_actor, recipient_of, sender_of
 from peachcomms.db import insert, is_unique_violation
-from peachcomms.errors import BusinessRuleViolation, Conflict, InvalidInput, NotFound, ServiceError
+from peachcomms.errors import BusinessRuleViolation, Conflict, InvalidInput, NotFound
 from peachcomms.scoping import get_scoped
 from subjects.selectors import SubjectDescriptor, subject_canonical, subject_descriptor, theme_get
 from templating.hydration import hydrate_context, merge, plain
-from templating.models import TemplateVersion
-from templating.rendering import RenderedContent, render_version
-from templating.sanitize import html_to_text
-from templating.selectors import template_select
 
 #: The channels a message can be sent on (``document`` is render-to-document's; ``fax``
 #: is deprecated).
 SEND_CHANNELS = ("email", "text", "voice", "mail", "chat", "gui")
-#: Channels with no default templates of their own use another channel's when the company
-#: has none for them: a chat message reads like a text, the portal shows the email.
-TEMPLATE_FALLBACK = {"chat": "text", "gui": "email"}
-#: The channels ``overrideRecipient`` can redirect, and how its value is checked.
-OVERRIDABLE = {"email": normalize_email, "text": normalize_phone, "voice": normalize_phone}
-OVERRIDE_RECIPIENT_PERMISSION = "communicator:overrideRecipient"
 #: A ``sendAt`` further ahead than this is a mistake, not a plan.
 SEND_AT_HORIZON = timedelta(days=366)
 SEND_JITTER_MAX = 86_400
 ATTACHMENTS_MAX = 10
-
-Actor = ApiKey | AbstractBaseUser | Mapping[str, Any]
 
 
 class SendResult(NamedTuple):
     interaction: Interaction
     #: False for an idempotent retry (``interactionExternalId`` already used by this send).
     created: bool
-
-
-class PermissionMissing(ServiceError):
-    """403: the caller's key lacks a permission one field of the request needs."""
-
-    status_code = 403
-    default_message = "This API key does not have permission for this action."
 
 
 class ComplianceGuardRefused(BusinessRuleViolation):
@@ -92,48 +73,14 @@ class ComplianceGuardRefused(BusinessRuleViolation):
         )
 
 
-# Who sends
-
-
-def created_by_actor(actor: Actor) -> dict[str, Any]:
-    """``createdBy`` of an interaction: an API key is an integration; a Django user (the
-    admin) an agent; a mapping (``{"id", "name", "userType", "descriptor"}``) is taken as
-    it is (management commands, system tasks)."""
-    if isinstance(actor, ApiKey):
-        return created_by_api_key(actor)
-    if isinstance(actor, AbstractBaseUser):
-        name = getattr(actor, "get_full_name", lambda: "")() or actor.get_username()
-        return {"id": str(actor.pk), "name": name, "userType": "agent", "descriptor": "admin"}
-    if isinstance(actor, Mapping) and {"id", "name", "userType"} <= set(actor):
-        return {
-            "id": actor["id"],
-            "name": actor["name"],
-            "userType": actor["userType"],
-            "descriptor": actor.get("descriptor"),
-        }
-    raise TypeError(f"Cannot record {actor!r} as the author of an interaction.")
-
-
-def _may_override_recipient(actor: Actor) -> bool:
-    if isinstance(actor, ApiKey):
-        return actor.has_permission(OVERRIDE_RECIPIENT_PERMISSION)
-    if isinstance(actor, AbstractBaseUser):
-        return bool(getattr(actor, "is_superuser", False))
-    return isinstance(actor, Mapping) and actor.get("userType") == "system"
-
-
 # Checks
-
-
-def _invalid(field: str, problem: str) -> InvalidInput:
-    return InvalidInput(f"Invalid field '{field}': {problem}", errors={field: [problem]})
 
 
 def channel_check_sendable(channel: str) -> str:
     if channel == "fax":
-        raise _invalid("channel", "'fax' is deprecated; no new fax interactions.")
+        raise InvalidInput.for_field("channel", "'fax' is deprecated; no new fax interactions.")
     if channel not in SEND_CHANNELS:
-        raise _invalid("channel", f"Must be one of: {', '.join(SEND_CHANNELS)}.")
+        raise InvalidInput.for_field("channel", f"Must be one of: {', '.join(SEND_CHANNELS)}.")
     return channel
 
 
@@ -141,7 +88,9 @@ def _theme_for(descriptor: SubjectDescriptor, theme: str | None) -> str:
     if theme is not None:
         return theme_get(theme).theme
     if descriptor.theme is None:
-        raise _invalid("theme", f"Required: subject '{descriptor.subject}' has no implicit theme.")
+        raise InvalidInput.for_field(
+            "theme", f"Required: subject '{descriptor.subject}' has no implicit theme."
+        )
     return descriptor.theme
 
 
@@ -175,11 +124,11 @@ def _send_at(data: Mapping[str, Any], now: datetime) -> tuple[datetime, bool]:
     """(the instant the message is due, whether that is later than now)."""
     requested = data.get("sendAt")
     if requested is not None and requested - now > SEND_AT_HORIZON:
-        raise _invalid("sendAt", f"At most {SEND_AT_HORIZON.days} days ahead.")
+        raise InvalidInput.for_field("sendAt", f"At most {SEND_AT_HORIZON.days} days ahead.")
     base = requested if requested is not None and requested > now else now
     jitter = data.get("sendJitter") or 0
     if not 0 <= jitter <= SEND_JITTER_MAX:
-        raise _invalid("sendJitter", f"Must be between 0 and {SEND_JITTER_MAX} seconds.")
+        raise InvalidInput.for_field("sendJitter", f"Must be between 0 and {SEND_JITTER_MAX} seconds.")
     send_at = base + timedelta(seconds=random.uniform(0, jitter)) if jitter else base
     return send_at, send_at > now
 
@@ -188,9 +137,9 @@ def _attachments(company: Company, borrower: Borrower, channel: str, values: lis
     if not values:
         return []
     if channel != "email":
-        raise _invalid("attachments", "Only email messages can carry attachments.")
+        raise InvalidInput.for_field("attachments", "Only email messages can carry attachments.")
     if len(values) > ATTACHMENTS_MAX:
-        raise _invalid("attachments", f"At most {ATTACHMENTS_MAX} attachments.")
+        raise InvalidInput.for_field("attachments", f"At most {ATTACHMENTS_MAX} attachments.")
     documents: list[Document] = []
     for index, value in enumerate(values):
         document = get_scoped(
@@ -203,122 +152,6 @@ def _attachments(company: Company, borrower: Borrower, channel: str, values: lis
         if document.pk not in (d.pk for d in documents):
             documents.append(document)
     return documents
-
-
-# Recipient and sender
-
-
-def address_line(contact: Contact) -> str:
-    """A postal address contact on one line (the ``to`` of a letter)."""
-    city = " ".join(part for part in (contact.state, contact.postal_code) if part)
-    parts = (contact.address_line1, contact.address_line2, contact.city, city, contact.country)
-    return ", ".join(part for part in parts if part)
-
-
-def _recipient(
-    actor: Actor, borrower: Borrower, channel: str, contact: Contact | None, override: str | None
-) -> str:
-    if override is not None:
-        if not _may_override_recipient(actor):
-            raise PermissionMissing(
-                f"overrideRecipient needs the '{OVERRIDE_RECIPIENT_PERMISSION}' permission."
-            )
-        normalize = OVERRIDABLE.get(channel)
-        if normalize is None:
-            raise _invalid("overrideRecipient", f"Only {', '.join(OVERRIDABLE)} messages can be redirected.")
-        try:
-            return normalize(override)
-        except ValueInvalid as error:
-            raise _invalid("overrideRecipient", str(error)) from None
-    if contact is None:
-        return borrower.pk  # chat and gui: the borrower's portal
-    if contact.contact_type == Contact.ContactType.ADDRESS:
-        return address_line(contact)
-    return contact.value
-
-
-def sender_of(company: Company, channel: str) -> str | None:
-    """``content.from``: the configured sending identity of the channel, else the
-    company's own support address or phone, else None."""
-    from django.conf import settings
-
-    if channel == "email":
-        return getattr(settings, "SENDGRID_FROM_EMAIL", "") or company.support_email or None
-    if channel in ("text", "voice"):
-        return getattr(settings, "TWILIO_FROM_NUMBER", "") or company.support_phone or None
-    if channel == "mail":
-        address = company.mailing_address or {}
-        line = ", ".join(str(address[key]) for key in ("addressLine1", "city", "state") if address.get(key))
-        return line or None
-    return None
-
-
-# Content
-
-
-def _template(
-    company: Company, subject: str, channel: str, override_id: str | None, version: int | None
-) -> TemplateVersion:
-    if override_id:
-        return template_select(company, subject, channel, override_version_id=override_id)
-    for candidate in (channel, TEMPLATE_FALLBACK.get(channel)):
-        if candidate is None:
-            continue
-        try:
-            return template_select(company, subject, candidate, settings_version=version)
-        except NotFound:
-            continue
-    raise BusinessRuleViolation(
-        f"No template for subject {subject} on channel {channel}: create one (POST "
-        "/api/communicator/templatedescriptors), or send with useTemplate false."
-    )
-
-
-def _content_from_context(channel: str, context: Mapping[str, Any]) -> RenderedContent:
-    """``useTemplate: false``: the caller's own ``context.subjectLine``,
-    ``context.contentHtml`` and ``context.contentText``, as given (a text part is derived
-    from the HTML when only HTML is given)."""
-    parts: dict[str, str | None] = {}
-    for name in ("subjectLine", "contentHtml", "contentText"):
-        value = context.get(name)
-        if value is not None and not isinstance(value, str):
-            raise _invalid(f"context.{name}", "Must be a string.")
-        parts[name] = value.strip() if value and value.strip() else None
-    if parts["contentText"] is None and parts["contentHtml"] is not None and channel != "mail":
-        parts["contentText"] = html_to_text(parts["contentHtml"]) or None
-    missing = _missing_part(channel, parts)
-    if missing:
-        raise _invalid(f"context.{missing}", f"Required for a {channel} message with useTemplate false.")
-    return RenderedContent(parts["subjectLine"], parts["contentHtml"], parts["contentText"])
-
-
-def _missing_part(channel: str, parts: Mapping[str, str | None]) -> str | None:
-    """The part a ``channel`` message cannot go without, if it is empty."""
-    if channel == "mail":
-        return None if parts.get("contentHtml") else "contentHtml"
-    if channel == "email" or channel == "gui":
-        return None if parts.get("contentHtml") or parts.get("contentText") else "contentHtml"
-    return None if parts.get("contentText") else "contentText"
-
-
-def _render(
-    company: Company,
-    subject: str,
-    channel: str,
-    data: Mapping[str, Any],
-    context: dict[str, Any],
-    settings_version: int | None = None,
-) -> tuple[str | None, RenderedContent]:
-    if not data.get("useTemplate", True):
-        return None, _content_from_context(channel, data.get("context") or {})
-    version = _template(company, subject, channel, data.get("overrideTemplateId"), settings_version)
-    rendered = render_version(version, context, strict=bool(data.get("strictUndefined")))
-    missing = _missing_part(channel, rendered.as_json())
-    if missing:
-        raise BusinessRuleViolation(
-            f"Template version {version.pk} rendered no {missing}, which a {channel} message needs."
-        )
-    return version.pk, rendered
 
 
 # The service
@@ -395,11 +228,11 @@ def interaction_send(
         raise BusinessRuleViolation(
             f"Subject {descriptor.subject} cannot be sent by an agent (agentCanSend)."
         )
-    to = _recipient(actor, borrower, channel, contact, data.get("overrideRecipient"))
+    to = recipient_of(actor, borrower, channel, contact, data.get("overrideRecipient"))
 
     # Render now: a template error is the caller's 422, not a failed message later.
     context = merge(hydrated, plain(dict(data["context"]))) if data.get("context") else hydrated
-    version_id, rendered = _render(company, descriptor.subject, channel, data, context, version)
+    version_id, rendered = render_for_send(company, descriptor.subject, channel, data, context, version)
     content = {
         **rendered.as_json(),
         "to": to,
@@ -500,7 +333,6 @@ __all__ = [
     "ComplianceGuardRefused",
     "PermissionMissing",
     "SendResult",
-    "address_line",
     "channel_check_sendable",
     "created_by_actor",
     "interaction_send",
