@@ -1,0 +1,115 @@
+"""The send path's hot statements are prepared once per PostgreSQL session
+(``peachcomms.db._execute``): ``PREPARE`` rides in the round trip of a statement's first
+use, ``EXECUTE`` serves every later one, the results are what the plain statements give,
+a statement the session lost is prepared again, and the switch turns it all off."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from borrowers.models import Borrower, Contact
+from interactions.models import Interaction
+from peachcomms.db import Read, fetch, fetch_many, insert
+from tests.factories import BorrowerFactory, ContactFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _postgresql_only() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+
+
+def _sql(captured: CaptureQueriesContext) -> str:
+    (query,) = captured.captured_queries
+    return query["sql"]
+
+
+def _prepared_count() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+        return cursor.fetchone()[0]
+
+
+def test_a_statement_is_prepared_in_its_first_round_trip_and_executed_after(company) -> None:  # noqa: ANN001
+    borrower = BorrowerFactory(company=company)
+    where = "id = %s AND company_id = %s AND status <> 'prepared-test-1'"  # new to this session
+    before = _prepared_count()
+    with CaptureQueriesContext(connection) as first:
+        (found,) = fetch(Borrower, where, [borrower.pk, company.pk])
+    assert _sql(first).startswith("PREPARE peachcomms_") and "; EXECUTE peachcomms_" in _sql(first)
+    assert _prepared_count() == before + 1
+    with CaptureQueriesContext(connection) as second:
+        (again,) = fetch(Borrower, where, [borrower.pk, company.pk])
+    assert _sql(second).startswith("EXECUTE peachcomms_") and "PREPARE" not in _sql(second)
+    assert _prepared_count() == before + 1
+    assert found.pk == again.pk == borrower.pk
+    assert found.last_name == Borrower.objects.get(pk=borrower.pk).last_name
+
+
+def test_results_line_up_when_new_and_prepared_statements_share_a_round_trip(company) -> None:  # noqa: ANN001
+    borrower = BorrowerFactory(company=company)
+    contacts = [ContactFactory(borrower=borrower), ContactFactory(borrower=borrower)]
+    known = Read(Borrower, "id = %s AND status <> 'prepared-test-2'", [borrower.pk])
+    fetch_many([known])  # prepared now
+    reads = [
+        known,
+        Read(Contact, "borrower_id = %s AND status <> 'prepared-test-2' ORDER BY id", [borrower.pk]),
+        Read(Contact, "borrower_id = %s AND status = 'prepared-test-2'", [borrower.pk]),  # empty
+        known,
+    ]
+    with CaptureQueriesContext(connection) as captured:
+        found = fetch_many(reads)
+    assert _sql(captured).count("PREPARE ") == 2  # the two new ones, once each
+    assert [[row.pk for row in result] for result in found] == [
+        [borrower.pk],
+        sorted(contact.pk for contact in contacts),
+        [],
+        [borrower.pk],
+    ]
+
+
+def test_a_statement_the_session_lost_fails_once_and_is_prepared_again(company) -> None:  # noqa: ANN001
+    """Behind a pooler the session may change under the process: the round trip that
+    finds its statement gone fails (turn the switch off there), the next prepares anew."""
+    borrower = BorrowerFactory(company=company)
+    where = "id = %s AND status <> 'prepared-test-3'"
+    other = "id = %s AND status <> 'prepared-test-3b'"
+    fetch(Borrower, where, [borrower.pk]), fetch(Borrower, other, [borrower.pk])
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    with pytest.raises(DatabaseError, match="does not exist"), transaction.atomic():
+        fetch(Borrower, where, [borrower.pk])
+    for sql in (where, other):  # the session lost them all: each is prepared again
+        with CaptureQueriesContext(connection) as captured:
+            assert [row.pk for row in fetch(Borrower, sql, [borrower.pk])] == [borrower.pk]
+        assert _sql(captured).startswith("PREPARE ")
+
+
+def test_the_insert_is_prepared_per_pattern_of_missing_values(company) -> None:  # noqa: ANN001
+    borrower = BorrowerFactory(company=company)
+    base = {"company": company, "borrower": borrower, "channel": "email", "direction": "outbound"}
+    insert(Interaction(**base, subject="prepared", theme="test-4"))  # this pattern is prepared now
+    with CaptureQueriesContext(connection) as captured:
+        row = Interaction(**base, subject="welcome", theme="opsServicing")  # the same pattern
+        insert(row)
+    assert _sql(captured).startswith("EXECUTE peachcomms_")
+    stored = Interaction.objects.get(pk=row.pk)
+    assert (stored.subject, stored.theme, stored.borrower_id) == ("welcome", "opsServicing", borrower.pk)
+
+
+def test_the_switch_turns_preparing_off(company, settings) -> None:  # noqa: ANN001
+    settings.DATABASE_PREPARED_STATEMENTS = False
+    borrower = BorrowerFactory(company=company)
+    with CaptureQueriesContext(connection) as captured:
+        fetch_many(
+            [
+                Read(Borrower, "id = %s AND status <> 'prepared-test-5'", [borrower.pk]),
+                Read(Contact, "borrower_id = %s", [borrower.pk]),
+            ]
+        )
+    assert _sql(captured).startswith("SELECT ") and "PREPARE" not in _sql(captured)
+    assert "EXECUTE" not in _sql(captured)
