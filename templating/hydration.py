@@ -27,8 +27,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from functools import cache
+from operator import itemgetter
 from typing import Any
 
+from django.core.signals import setting_changed
+from django.utils import timezone
 from rest_framework.serializers import Serializer
 from rest_framework.utils.encoders import JSONEncoder
 
@@ -71,11 +74,47 @@ def plain(data: Any) -> Any:
     return json.loads(_ENCODER.encode(data))
 
 
-def company_representation(company: Company) -> dict[str, Any]:
+#: Each company's represented ``company``, with what it was built from: the repr of all
+#: the row's values (repr tells ``1`` from ``True`` and ``"1"``, which ``==`` does not) and
+#: the current time zone, which the timestamps are shown in. Any change to the row, saved
+#: or not, is a miss, so an entry is exactly what representing the row gives now.
+_companies: dict[str, tuple[tuple[str, Any], dict[str, Any]]] = {}
+_COMPANY_ATTNAMES = tuple(field.attname for field in Company._meta.concrete_fields)
+_COMPANY_COLUMNS = frozenset(_COMPANY_ATTNAMES)
+_company_values = itemgetter(*_COMPANY_ATTNAMES)
+MAX_COMPANIES = 1_000
+
+
+def _forget_companies(**kwargs: Any) -> None:
+    """A changed setting (``override_settings``: the API's date format…) may change
+    every representation."""
+    _companies.clear()
+
+
+setting_changed.connect(_forget_companies)
+
+
+def _represent_company(company: Company) -> dict[str, Any]:
     data = plain(represent(CompanySerializer, company))
     address = data.get("mailingAddress") or {}
     data["mailingAddress"] = {key: address.get(key) or "" for key in ADDRESS_KEYS}
     return data
+
+
+def company_representation(company: Company) -> dict[str, Any]:
+    """The ``company`` of a context: a new dict on every call (see :data:`_companies`)."""
+    row = vars(company)
+    if not row.keys() >= _COMPANY_COLUMNS:  # a deferred field, read when represented
+        return _represent_company(company)
+    key = (repr(_company_values(row)), timezone.get_current_timezone())
+    entry = _companies.get(company.pk)
+    if entry is None or entry[0] != key:
+        if len(_companies) >= MAX_COMPANIES:
+            _companies.clear()
+        entry = _companies[company.pk] = (key, _represent_company(company))
+    data = entry[1]
+    # Every value is a string or null but the address, a dict of strings: a deep copy.
+    return {**data, "mailingAddress": dict(data["mailingAddress"])}
 
 
 def merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """Hydration's shortcuts give what the plain composition gives: the company is not sent
 through the JSON round trip twice, a loan named by ``loanId`` alone is represented once
-for ``loan`` and ``loans``, and the encoder is built once. Nothing is kept between calls,
-so a company edited between two hydrations shows in the second."""
+for ``loan`` and ``loans``, and the encoder is built once. The company part is kept only
+for as long as the row is unchanged, so a company edited between two hydrations shows in
+the second (more in tests/templating/test_hydration_company_cache.py)."""
 
 from __future__ import annotations
 
