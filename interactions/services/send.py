@@ -32,6 +32,7 @@ from compliance.recording import decide_and_record
 from interactions.dispatch import interaction_publish_after_commit
 from interactions.models import Interaction
 from interactions.selectors import interaction_get
+from interactions.services.construction import interaction_new
 from interactions.services.contact_selection import contact_for_send
 from interactions.services.records import EXTERNAL_ID_CONSTRAINT
 from interactions.services.send_content import render_for_send
@@ -263,7 +264,7 @@ def interaction_send(
 
     def record(decision: Decision) -> SendResult:
         stamp = timezone.now()
-        interaction = Interaction(
+        interaction = interaction_new(
             company=company,
             borrower=borrower,
             contact=contact,
