@@ -165,3 +165,52 @@ def load(send: Callable[[], int], *, concurrency: int, seconds: float) -> Run:
 
 def median(values: list[float]) -> float:
     return statistics.median(values)
+
+
+# Where the CPU goes: per process kind, from /proc (Linux)
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_seconds() -> dict[str, float]:
+    """CPU seconds used so far (user + system) by the processes of this machine, summed
+    by kind: ``gunicorn``, ``postgres``, ``redis``, ``client`` (this process) and ``other``,
+    and ``busy``: the whole machine's, from /proc/stat. Take it before and after a run;
+    the differences divided by the requests give each kind's CPU per request. Linux only
+    (an empty dict elsewhere)."""
+    proc = Path("/proc")
+    if not (proc / "stat").exists():
+        return {}
+    found = dict.fromkeys(("gunicorn", "postgres", "redis", "client", "other"), 0.0)
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:  # the process ended meanwhile
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        seconds = (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+        if int(entry.name) == os.getpid():
+            kind = "client"
+        elif "gunicorn" in command:
+            kind = "gunicorn"
+        elif name.startswith("postgres") or command.startswith("postgres"):
+            kind = "postgres"
+        elif name.startswith("redis"):
+            kind = "redis"
+        else:
+            kind = "other"
+        found[kind] += seconds
+    ticks = [int(value) for value in (proc / "stat").read_text().split("\n", 1)[0].split()[1:9]]
+    found["busy"] = (sum(ticks) - ticks[3] - ticks[4]) / _CLOCK_TICKS  # all but idle and iowait
+    return found
+
+
+def cpu_per_request(before: dict[str, float], after: dict[str, float], requests: int) -> str:
+    """``gunicorn 4.40 ms, postgres 1.02 ms, …`` per request between two :func:`cpu_seconds`."""
+    if not before or not requests:
+        return "(no /proc here)"
+    return ", ".join(f"{kind} {(after[kind] - before[kind]) / requests * 1000:.2f} ms" for kind in after)

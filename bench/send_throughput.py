@@ -9,9 +9,12 @@ request and nothing else: the writes every accepted send must make. Goal: at lea
 
 Both are served by the same gunicorn on a spare loopback port, to 16 client threads with
 keep-alive connections (``http.client``), in interleaved rounds; the medians and their
-ratio are printed. Sends go to many borrowers (a client never waits for another's borrower
-lock). The outbox provider is configured; no worker runs (the queued tasks are removed at
-the end, with the benchmark's rows).
+ratio are printed. Each round also prints the CPU each kind of process spent per request
+(gunicorn, PostgreSQL, Redis, this client, the rest; ``busy`` is the whole machine), read
+from /proc: both routes keep both cores busy, so the ratio is the floor's CPU per request
+over a send's, and these lines say where a send's goes. Sends go to many borrowers (a
+client never waits for another's borrower lock). The outbox provider is configured; no
+worker runs (the queued tasks are removed at the end, with the benchmark's rows).
 
 Environment: ``DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/peachcomms_bench``,
 created and migrated if needed), ``SEND_BENCH_REDIS_URL`` (default
@@ -34,7 +37,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import Run, Server, bench_env, ensure_database, median, migrate  # noqa: E402
+from bench.common import (  # noqa: E402
+    Run,
+    Server,
+    bench_env,
+    cpu_per_request,
+    cpu_seconds,
+    ensure_database,
+    median,
+    migrate,
+)
 
 CONCURRENCY = 16
 WORKERS = int(os.environ.get("SEND_BENCH_WORKERS", "4"))
@@ -235,15 +247,20 @@ def main() -> None:
         send_rates: list[float] = []
         for round_ in range(1, ROUNDS + 1):
             runs = (("floor", floor, floor_rates), ("send", send, send_rates))
+            cpu = {}
             for name, fn, rates in runs if round_ % 2 else reversed(runs):
+                before = cpu_seconds()
                 run = measure(fn, seconds=SECONDS)
                 if run.errors:
                     raise SystemExit(f"{name}: {run.errors} requests failed")
                 rates.append(run.rate)
+                cpu[name] = cpu_per_request(before, cpu_seconds(), run.requests)
             print(
                 f"round {round_}: floor {floor_rates[-1]:.1f} req/s, send {send_rates[-1]:.1f} req/s",
                 flush=True,
             )
+            for name in ("floor", "send"):
+                print(f"  CPU per {name} request: {cpu[name]}", flush=True)
     finally:
         server.stop()
         counts = cleanup(env)
