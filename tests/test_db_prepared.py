@@ -113,3 +113,21 @@ def test_the_switch_turns_preparing_off(company, settings) -> None:  # noqa: ANN
         )
     assert _sql(captured).startswith("SELECT ") and "PREPARE" not in _sql(captured)
     assert "EXECUTE" not in _sql(captured)
+
+
+def test_a_session_prepares_a_bounded_number_of_statements(company, monkeypatch) -> None:  # noqa: ANN001
+    from peachcomms import db
+
+    borrower = BorrowerFactory(company=company)
+    known = "id = %s AND status <> 'prepared-test-6'"
+    fetch(Borrower, known, [borrower.pk])
+    monkeypatch.setattr(db, "MAX_PREPARED", 0)  # full: nothing new is prepared
+    reads = [
+        Read(Borrower, known, [borrower.pk]),
+        Read(Contact, "borrower_id = %s AND id <> 'x6'", [borrower.pk]),
+    ]
+    with CaptureQueriesContext(connection) as captured:
+        found = fetch_many(reads)
+    assert "PREPARE" not in _sql(captured)
+    assert _sql(captured).startswith("EXECUTE peachcomms_") and "; SELECT " in _sql(captured)
+    assert [[row.pk for row in result] for result in found] == [[borrower.pk], []]
