@@ -26,15 +26,21 @@ import json
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Sequence
 from typing import Any
+
+from redis import exceptions as redis_errors
 
 #: The last element of a protocol 2 body: no callbacks, errbacks, chain or chord.
 _EMBED = {"callbacks": None, "errbacks": None, "chain": None, "chord": None}
 _SCHEMES = ("redis://", "rediss://")
 _publishers: dict[str, RedisTaskPublisher | None] = {}
 _lock = threading.Lock()
+#: Tries of one publish on a broken connection, and the pause between them.
+PUSH_ATTEMPTS = 2
+PUSH_RETRY_DELAY = 0.1
 
 
 class RedisTaskPublisher:
@@ -90,6 +96,7 @@ class RedisTaskPublisher:
             retry=Retry(ConstantBackoff(0.1), 1),
         )
         self._origin: tuple[int, str] | None = None
+        self._local = threading.local()
 
     def origin(self) -> str:
         """``gen<pid>@<host>``, as ``celery.utils.nodenames.anon_nodename``; per process."""
@@ -121,14 +128,40 @@ class RedisTaskPublisher:
         )
 
     def publish(self, arguments: Sequence[str]) -> None:
-        """One task per argument: one ``LPUSH`` (a pipeline of them for several)."""
-        if len(arguments) == 1:
-            self.client.lpush(self.queue, self.message(arguments[0]))
-            return
-        with self.client.pipeline(transaction=False) as pipeline:
-            for argument in arguments:
-                pipeline.lpush(self.queue, self.message(argument))
-            pipeline.execute()
+        """One task per argument: one ``LPUSH`` each, written together, on this thread's
+        connection. A broken or timed-out connection is dropped and the write tried once
+        more after 0.1 s, as ``PUBLISH_RETRY_POLICY`` gives ``apply_async``; then the error
+        is the caller's (the beat publishes what this could not). A retry after a timeout
+        may push a message twice: the dispatch task claims its row, so it sends once."""
+        commands = [("LPUSH", self.queue, self.message(argument)) for argument in arguments]
+        for attempt in range(PUSH_ATTEMPTS):
+            connection = self._connection()
+            try:
+                connection.send_packed_command(connection.pack_commands(commands))
+                for _ in commands:
+                    connection.read_response()
+                return
+            except (redis_errors.ConnectionError, redis_errors.TimeoutError):
+                connection.disconnect()
+                if attempt + 1 == PUSH_ATTEMPTS:
+                    raise
+                time.sleep(PUSH_RETRY_DELAY)
+            except BaseException:
+                connection.disconnect()  # replies may be left unread: start afresh
+                raise
+
+    def _connection(self) -> Any:
+        """This thread's connection, made with the client's settings (address, timeouts,
+        connect retry); a new one after a fork. Not the client's pool: taking a pooled
+        connection checks it for stray data and records metrics on every command, which
+        cost several times the ``LPUSH`` itself."""
+        local, pid = self._local, os.getpid()
+        connection = getattr(local, "connection", None)
+        if connection is None or local.pid != pid:
+            pool = self.client.connection_pool
+            local.connection, local.pid = pool.connection_class(**pool.connection_kwargs), pid
+            connection = local.connection
+        return connection
 
 
 def redis_publisher(task: Any) -> RedisTaskPublisher | None:

@@ -143,3 +143,35 @@ def test_a_real_worker_runs_what_it_publishes(tmp_path, django_capture_on_commit
                 "the worker to send the three messages",
             )
     assert OutboxMessage.objects.filter(reference__in=[r.pk for r in rows]).count() == 3
+
+
+def test_a_broken_connection_is_made_again_once(broker):
+    """The publisher keeps one connection per thread; one the server dropped is replaced
+    within the same publish (one quick retry), and a fork gets a connection of its own."""
+    publisher = redis_publisher(dispatch_task)
+    publisher.publish(["IT-AAAA-0001"])
+    first = publisher._connection()
+    broker.client_kill_filter(_type="normal", skipme=True)  # the server drops it
+    publisher.publish(["IT-AAAA-0002"])
+    assert [json.loads(raw)["headers"]["argsrepr"] for raw in broker.lrange("sends", 0, -1)] == [
+        "('IT-AAAA-0002',)",
+        "('IT-AAAA-0001',)",
+    ]
+    assert publisher._connection() is first  # reconnected, the same object
+    publisher._local.pid = -1  # as in a forked child
+    assert publisher._connection() is not first
+
+
+def test_a_broker_that_stays_down_is_the_callers_error(broker, monkeypatch):
+    """Two tries, then the error: ``_publish`` clears ``enqueued_at`` and the beat
+    publishes later (tests/interactions_dispatch/test_reliability.py)."""
+    from interactions.dispatch import publish
+
+    publisher = redis_publisher(dispatch_task)
+    publisher.publish(["IT-AAAA-0003"])
+    broker.shutdown(nosave=True)
+    slept = []
+    monkeypatch.setattr(publish.time, "sleep", slept.append)
+    with pytest.raises(redis.ConnectionError):
+        publisher.publish(["IT-AAAA-0004"])
+    assert slept == [publish.PUSH_RETRY_DELAY] * (publish.PUSH_ATTEMPTS - 1)
