@@ -1,4 +1,4 @@
-"""Representation plans (``peachcomms.api.serializers.RepresentationPlanMixin``): every
+"""Representation plans (``peachcomms.api.representation.RepresentationPlanMixin``): every
 serializer the API represents objects with gives, from its plan, exactly the bytes plain
 DRF gives, and builds its fields once per class rather than once per object."""
 
@@ -31,8 +31,9 @@ from compliance.services import rule_update, rules_create_defaults
 from interactions.api.serializers import READ_SENSITIVE, InteractionSerializer
 from interactions.models import Interaction
 from interactions.selectors import interaction_queryset
-from peachcomms.api import serializers as api_serializers
-from peachcomms.api.serializers import CamelModelSerializer, RepresentationPlanMixin, representation_plan
+from peachcomms.api import representation as api_representation
+from peachcomms.api.representation import RepresentationPlanMixin, representation_plan
+from peachcomms.api.serializers import CamelModelSerializer
 from subjects.api.serializers import SubjectDescriptorSerializer
 from subjects.selectors import subject_descriptors
 from templating.models import TemplateDescriptor, TemplateVersion
@@ -661,7 +662,7 @@ def test_fields_are_built_once_per_class_not_per_object(
     company: Company, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     interactions = [DueInteractionFactory(borrower__company=company) for _ in range(3)]
-    monkeypatch.setattr(api_serializers, "_PLANS", {})
+    monkeypatch.setattr(api_representation, "_PLANS", {})
     calls: list[type] = []
     get_fields = CamelModelSerializer.get_fields
 

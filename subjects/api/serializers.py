@@ -3,7 +3,8 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from borrowers.models import Case
-from peachcomms.api.serializers import RepresentationPlanMixin, StrictSerializer
+from peachcomms.api.representation import RepresentationPlanMixin
+from peachcomms.api.serializers import StrictSerializer
 
 
 class SubjectDescriptorSerializer(RepresentationPlanMixin, serializers.Serializer):
