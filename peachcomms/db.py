@@ -133,6 +133,20 @@ def fetch_many(reads: Sequence[Read], *, using: str = "default") -> list[list[An
     ]
 
 
+def rows(sql: str, params: Sequence[Any], *, using: str = "default") -> list[tuple[Any, ...]]:
+    """The rows one hand-written statement (``%s`` placeholders) returns, run as the hot
+    reads are: on the kept cursor, prepared once per PostgreSQL session (:func:`_execute`).
+    For a statement on a hot path that :func:`fetch` cannot express (the dispatcher's
+    reservation, an ``UPDATE … RETURNING``)."""
+    connection = connections[using]
+    with _kept_cursor(connection) as cursor:
+        if connection.vendor == "postgresql":
+            _execute(connection, cursor, [(sql, params)])
+        else:
+            cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def from_rows(
     model: type[M],
     rows: Sequence[Sequence[Any]],

@@ -131,3 +131,20 @@ def test_a_session_prepares_a_bounded_number_of_statements(company, monkeypatch)
     assert "PREPARE" not in _sql(captured)
     assert _sql(captured).startswith("EXECUTE peachcomms_") and "; SELECT " in _sql(captured)
     assert [[row.pk for row in result] for result in found] == [[borrower.pk], []]
+
+
+@pytest.mark.parametrize("prepared", [True, False])
+def test_rows_runs_a_statement_either_way(company, settings, prepared) -> None:  # noqa: ANN001
+    """The dispatcher's reservation goes through ``rows``: the same rows prepared or not."""
+    from peachcomms.db import rows
+
+    settings.DATABASE_PREPARED_STATEMENTS = prepared
+    borrower = BorrowerFactory(company=company)
+    sql = (
+        "UPDATE borrowers_borrower SET last_name = %s WHERE id = %s AND company_id = %s "
+        "RETURNING id, last_name"
+    )
+    with CaptureQueriesContext(connection) as captured:
+        found = rows(sql, ["Prepared" if prepared else "Plain", borrower.pk, company.pk])
+    assert found == [(borrower.pk, "Prepared" if prepared else "Plain")]
+    assert ("EXECUTE peachcomms_" in _sql(captured)) is prepared

@@ -13,18 +13,15 @@ then claimed by a conditional UPDATE under the database's single-writer lock.
 from __future__ import annotations
 
 import functools
-import hashlib
 import uuid
-import weakref
 from datetime import datetime
-from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Field
 
 from interactions.dispatch.common import DISPATCH_FIELDS, Status
 from interactions.models import Interaction
-from peachcomms.db import from_rows
+from peachcomms.db import from_rows, rows
 
 
 def reserve(interaction_id: str, limit: int, token: uuid.UUID, now: datetime) -> list[Interaction]:
@@ -43,9 +40,10 @@ def reserve(interaction_id: str, limit: int, token: uuid.UUID, now: datetime) ->
 def _reserve_skip_locked(
     interaction_id: str, limit: int, token: uuid.UUID, now: datetime
 ) -> list[Interaction]:
-    with connection.cursor() as cursor:
-        _execute_prepared(cursor, _reserve_statement(max(limit - 1, 0)), [now, interaction_id, token])
-        found = cursor.fetchall()
+    sql = _reserve_sql(max(limit - 1, 0))
+    # In the order of the placeholders: the task's row and the due time (its own pick),
+    # the due time and the task's row (the others), the token and the update time.
+    found = rows(sql, [interaction_id, now, now, interaction_id, token, now], using=connection.alias)
     return from_rows(Interaction, found, attnames=_returned_attnames(), using=connection.alias)
 
 
@@ -61,9 +59,10 @@ def _returned_fields() -> list[Field]:
 
 
 @functools.cache
-def _reserve_statement(others: int) -> tuple[str, str]:
-    """The reservation as a statement to prepare: (name, SQL with $1 now, $2 the task's
-    row, $3 the token). ``others`` is part of the text: the plan depends on the limit."""
+def _reserve_sql(others: int) -> str:
+    """The reservation (``%s`` placeholders, see :func:`_reserve_skip_locked`), prepared
+    once per connection by :func:`peachcomms.db.rows`. ``others`` is part of the text: the
+    plan depends on the limit."""
     quote = connection.ops.quote_name
 
     def column(name: str) -> str:
@@ -75,7 +74,7 @@ def _reserve_statement(others: int) -> tuple[str, str]:
     # ``interaction_dispatch_due`` (status = 'scheduled' AND direction = 'outbound').
     due = (
         f"{status} = '{Status.SCHEDULED}' AND {column('direction')} = '{Interaction.Direction.OUTBOUND}' "
-        f"AND {send_at} <= $1 AND {column('deleted_at')} IS NULL"
+        f"AND {send_at} <= %s AND {column('deleted_at')} IS NULL"
     )
     returned = ", ".join(f"claimed.{quote(field.column)}" for field in _returned_fields())
     # The task's own row is found by its key; its due condition is wrapped in COALESCE so
@@ -83,45 +82,23 @@ def _reserve_statement(others: int) -> tuple[str, str]:
     # row (with stale statistics it may), and a row that is not due is not locked. The
     # others are the oldest unlocked rows of that index. Each pick is materialised once;
     # its rows stay locked until the UPDATE commits.
-    sql = f"""
+    return f"""
         WITH own AS MATERIALIZED (
-            SELECT {pk} FROM {table} WHERE {pk} = $2 AND COALESCE({due}, FALSE)
+            SELECT {pk} FROM {table} WHERE {pk} = %s AND COALESCE({due}, FALSE)
             FOR NO KEY UPDATE SKIP LOCKED
         ), others AS MATERIALIZED (
             SELECT {pk} FROM {table}
-            WHERE {due} AND {column("enqueued_at")} IS NOT NULL AND {pk} <> $2
+            WHERE {due} AND {column("enqueued_at")} IS NOT NULL AND {pk} <> %s
             ORDER BY {send_at}
             LIMIT {int(others)}
             FOR NO KEY UPDATE SKIP LOCKED
         )
-        UPDATE {table} AS claimed SET {status} = '{Status.IN_PROGRESS}', {column("dispatch_token")} = $3,
-            {column("dispatch_started_at")} = NULL, {column("updated_at")} = $1
+        UPDATE {table} AS claimed SET {status} = '{Status.IN_PROGRESS}', {column("dispatch_token")} = %s,
+            {column("dispatch_started_at")} = NULL, {column("updated_at")} = %s
         FROM (SELECT {pk} FROM own UNION ALL SELECT {pk} FROM others) AS picked
         WHERE claimed.{pk} = picked.{pk}
         RETURNING {returned}
     """
-    types = f"timestamptz, {Interaction._meta.pk.db_type(connection)}, uuid"
-    digest = hashlib.sha1(sql.encode()).hexdigest()[:10]
-    name = f"dispatch_reserve_{digest}"
-    return name, f"PREPARE {name} ({types}) AS {sql}"
-
-
-#: The statements prepared on each database connection (prepared statements live as long
-#: as their connection).
-_prepared: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
-
-
-def _execute_prepared(cursor: Any, statement: tuple[str, str], params: list[Any]) -> None:
-    """Run a server-side prepared statement, preparing it once per connection: the task
-    with nothing to do costs one statement, without planning it each time (Django binds
-    parameters client-side, so its own statements are planned on every execution)."""
-    name, prepare = statement
-    placeholders = ", ".join(["%s"] * len(params))
-    known = _prepared.setdefault(connection.connection, set())
-    if name not in known:
-        cursor.execute(prepare)
-        known.add(name)
-    cursor.execute(f"EXECUTE {name} ({placeholders})", params)
 
 
 def _reserve_portable(interaction_id: str, limit: int, token: uuid.UUID, now: datetime) -> list[str]:

@@ -39,6 +39,7 @@ from providers.models import OutboxMessage
 from providers.outbox import OutboxProvider
 from tests.factories import BorrowerFactory, CompanyFactory, ContactFactory, DueInteractionFactory
 from tests.interactions_dispatch.fakes import BulkScriptedProvider
+from tests.sql import statements
 
 pytestmark = pytest.mark.django_db
 
@@ -123,9 +124,9 @@ def test_the_task_returns_its_own_rows_outcome(published):
 
 
 def executed(queries: CaptureQueriesContext) -> list[str]:
-    """The statements run, without the reservation's PREPARE (once per connection and
-    batch size)."""
-    return [query["sql"] for query in queries.captured_queries if not query["sql"].startswith("PREPARE")]
+    """The round trips, each as the statements it ran (a prepared statement's ``EXECUTE``
+    as the statement behind it; its ``PREPARE``, once per connection, left out)."""
+    return ["; ".join(statements(query["sql"])).strip() for query in queries.captured_queries]
 
 
 def test_a_batch_costs_the_same_statements_whatever_its_size():
@@ -141,7 +142,7 @@ def test_a_batch_costs_the_same_statements_whatever_its_size():
 
     small, large = statements(3), statements(40)
     assert len(small) == len(large) == 4
-    assert small[0].startswith("EXECUTE dispatch_reserve_")
+    assert small[0].startswith("WITH own AS MATERIALIZED")  # the reservation
     with CaptureQueriesContext(connection) as queries:
         assert interactions_dispatch_batch("IT-XXXX-XXXX", limit=50) == {"IT-XXXX-XXXX": Outcome.SKIPPED}
     assert len(executed(queries)) == 1  # a task with nothing to do: one statement
