@@ -210,7 +210,11 @@ def cpu_seconds() -> dict[str, float]:
 
 
 def cpu_per_request(before: dict[str, float], after: dict[str, float], requests: int) -> str:
-    """``gunicorn 4.40 ms, postgres 1.02 ms, …`` per request between two :func:`cpu_seconds`."""
+    """``gunicorn 4.40 ms, postgres 1.02 ms, …`` per request between two :func:`cpu_seconds`.
+    A process that ended in between takes its CPU out of its kind's sum (shown as 0):
+    per kind, the figures are a lower bound; ``busy`` is exact."""
     if not before or not requests:
         return "(no /proc here)"
-    return ", ".join(f"{kind} {(after[kind] - before[kind]) / requests * 1000:.2f} ms" for kind in after)
+    return ", ".join(
+        f"{kind} {max(after[kind] - before[kind], 0.0) / requests * 1000:.2f} ms" for kind in after
+    )
