@@ -140,10 +140,7 @@ def rows(sql: str, params: Sequence[Any], *, using: str = "default") -> list[tup
     reservation, an ``UPDATE … RETURNING``)."""
     connection = connections[using]
     with _kept_cursor(connection) as cursor:
-        if connection.vendor == "postgresql":
-            _execute(connection, cursor, [(sql, params)])
-        else:
-            cursor.execute(sql, params)
+        _execute(connection, cursor, [(sql, params)])
         return cursor.fetchall()
 
 
@@ -234,8 +231,10 @@ class _Prepared:
 #: of texts written in code (a few dozen), so this only guards against a caller that builds
 #: texts from data.
 MAX_PREPARED = 200
-#: SQLSTATE of "prepared statement … does not exist".
+#: SQLSTATEs of "prepared statement … does not exist" and of "cached plan must not change
+#: result type" (a table the statement reads changed).
 INVALID_STATEMENT_NAME = "26000"
+CACHED_PLAN_CHANGED = "0A000"
 #: Statement names are never reused within a process, so a statement whose preparation
 #: is in doubt (its round trip failed) is simply prepared again under a new name.
 _statement_numbers = count(1)
@@ -257,7 +256,8 @@ def _prepares(connection: Any) -> bool:
 
 
 def _execute(connection: Any, cursor: Any, statements: Sequence[tuple[str, Sequence[Any]]]) -> None:
-    """Run ``statements`` (SQL with ``%s`` placeholders, parameters) in one round trip.
+    """Run ``statements`` (SQL with ``%s`` placeholders, parameters) in one round trip
+    (several statements only on PostgreSQL).
 
     Where :func:`_prepares`, each statement is prepared once per database session
     (``PREPARE``, in the round trip of its first use) and then run as ``EXECUTE
@@ -289,13 +289,16 @@ def _execute(connection: Any, cursor: Any, statements: Sequence[tuple[str, Seque
         for _ in preparing:  # the caller reads the results of its own statements
             cursor.nextset()
     except Exception as error:
-        # Prepare this round trip's statements again, under new names, next time: one may
-        # be stale (a migration changed its table). If the session lost one (``DEALLOCATE``,
-        # or a pooler's other session), it lost them all.
-        if getattr(error.__cause__, "sqlstate", None) == INVALID_STATEMENT_NAME:
+        # The new statements are prepared again, under new names, next time (whether their
+        # PREPARE ran is in doubt). Those prepared before stay, unless the session lost
+        # them (``DEALLOCATE``, a pooler's other session: all of them) or a migration
+        # changed what one returns (that round trip's).
+        state = getattr(error.__cause__, "sqlstate", None)
+        if state == INVALID_STATEMENT_NAME:
             prepared.names.clear()
-        for sql, _ in statements:
-            prepared.names.pop(sql, None)
+        elif state == CACHED_PLAN_CHANGED:
+            for sql, _ in statements:
+                prepared.names.pop(sql, None)
         raise
     prepared.names.update(new)
 

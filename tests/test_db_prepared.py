@@ -148,3 +148,35 @@ def test_rows_runs_a_statement_either_way(company, settings, prepared) -> None: 
         found = rows(sql, ["Prepared" if prepared else "Plain", borrower.pk, company.pk])
     assert found == [(borrower.pk, "Prepared" if prepared else "Plain")]
     assert ("EXECUTE peachcomms_" in _sql(captured)) is prepared
+
+
+def test_an_error_of_the_statement_keeps_it_prepared(company) -> None:  # noqa: ANN001
+    """A unique violation says nothing about the statement: the next insert of that
+    pattern of values still runs the prepared one (no statement is left behind unused)."""
+    from django.db import IntegrityError
+
+    borrower = BorrowerFactory(company=company)
+    base = {"company": company, "borrower": borrower, "channel": "email", "direction": "outbound"}
+    insert(Interaction(**base, external_id="prepared-test-7"))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert(Interaction(**base, external_id="prepared-test-7"))
+    with CaptureQueriesContext(connection) as captured:
+        insert(Interaction(**base, external_id="prepared-test-7b"))
+    assert _sql(captured).startswith("EXECUTE peachcomms_")
+
+
+def test_a_statement_whose_table_changed_is_prepared_again() -> None:
+    from peachcomms.db import rows
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY TABLE prepared_test_8 (a integer)")
+        cursor.execute("INSERT INTO prepared_test_8 VALUES (1)")
+    sql = "SELECT * FROM prepared_test_8 WHERE a = %s"
+    assert rows(sql, [1]) == [(1,)]
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE prepared_test_8 ADD COLUMN b integer")
+    with pytest.raises(DatabaseError, match="cached plan must not change result type"), transaction.atomic():
+        rows(sql, [1])
+    with CaptureQueriesContext(connection) as captured:
+        assert rows(sql, [1]) == [(1, None)]
+    assert _sql(captured).startswith("PREPARE ")
