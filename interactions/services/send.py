@@ -37,7 +37,7 @@ from interactions.services.contact_selection import contact_for_send
 from interactions.services.records import EXTERNAL_ID_CONSTRAINT
 from interactions.services.send_content import render_for_send
 from interactions.services.senders import Actor, PermissionMissing, created_by_actor, recipient_of, sender_of
-from peachcomms.db import insert, is_unique_violation
+from peachcomms.db import fetch, insert, is_unique_violation
 from peachcomms.errors import BusinessRuleViolation, Conflict, InvalidInput, NotFound
 from peachcomms.scoping import get_scoped
 from subjects.selectors import SubjectDescriptor, subject_canonical, subject_descriptor, theme_get
@@ -100,12 +100,18 @@ def _existing_send(
 ) -> Interaction | None:
     """The interaction an earlier send with this ``interactionExternalId`` created, or
     None. The id naming anything else (another borrower, channel or subject, a logged or
-    inbound interaction) is a 409: the retry is not the same request."""
+    inbound interaction) is a 409: the retry is not the same request.
+
+    Every send with an ``interactionExternalId`` asks, and almost always finds nothing: the
+    question is one prepared read (:func:`peachcomms.db.fetch`); a retry reads the row
+    again with what its representation joins in."""
     from interactions.selectors import interaction_queryset
 
-    row = interaction_queryset().filter(company_id=company.pk, external_id=external_id).first()
-    if row is None:
+    where, params = "company_id = %s AND external_id = %s", [company.pk, external_id]
+    found = fetch(Interaction, where, params, suffix="ORDER BY id LIMIT 1")
+    if not found:
         return None
+    row = interaction_queryset().get(pk=found[0].pk)
     same = (
         row.borrower_id == borrower.pk
         and row.direction == Interaction.Direction.OUTBOUND

@@ -4,6 +4,8 @@ history. A captured query is one round trip; some carry several statements
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -31,15 +33,35 @@ def _queries(send, **body) -> list[str]:  # noqa: ANN001
         # reads frequency and post-conversation history instead.
         ({"subject": "paymentProcessed"}, 7),
         ({"subject": "loanOverdueFirstNotice", "sendAt": iso(ny(1, 12))}, 8),
+        # An idempotency key: one read for an earlier send of it (none), a savepoint
+        # around the insert and its release.
+        ({"subject": "paymentProcessed", "interactionExternalId": "ext-queries"}, 10),
     ],
-    ids=["transactional, due now", "collection, scheduled"],
+    ids=["transactional, due now", "collection, scheduled", "with interactionExternalId"],
 )
 def test_one_send_costs_a_fixed_number_of_queries(send, borrower, contacts, loan, body, expected):
-    send(loanId=loan.pk, **body)  # warm the per-process caches (catalogue, compiled templates)
-    first = _queries(send, loanId=loan.pk, **body)
+    keys = itertools.count()
+
+    def fresh() -> dict:  # a new send each time, never a retry of the one before
+        if "interactionExternalId" not in body:
+            return body
+        return {**body, "interactionExternalId": f"{body['interactionExternalId']}-{next(keys)}"}
+
+    send(loanId=loan.pk, **fresh())  # warm the per-process caches (catalogue, compiled templates)
+    first = _queries(send, loanId=loan.pk, **fresh())
     InteractionFactory.create_batch(40, borrower=borrower, subject="paymentProcessed", send_at=ny(-1, 12))
-    later = _queries(send, loanId=loan.pk, **body)
+    later = _queries(send, loanId=loan.pk, **fresh())
     assert len(later) == len(first) == expected, "\n".join(later)
     # Prepared statements run as EXECUTE (peachcomms.db), plain ones as SELECT.
     statements = [sql.count("; SELECT ") + sql.count("; EXECUTE ") + 1 for sql in later]
     assert statements[1] == 2 and max(statements) == 3  # borrower + contacts; lock + cases + records
+
+
+def test_a_retry_reads_and_writes_nothing_more(send, contacts, loan):
+    """A repeated interactionExternalId: key; borrower with contacts; the earlier send,
+    found; that interaction with what its representation joins in. Nothing is written."""
+    body = {"subject": "paymentProcessed", "loanId": loan.pk, "interactionExternalId": "ext-retry"}
+    send(**body)
+    queries = _queries(send, **body)
+    assert len(queries) == 4, "\n".join(queries)
+    assert not any(sql.lstrip().upper().startswith(("INSERT", "UPDATE", "SAVEPOINT")) for sql in queries)
