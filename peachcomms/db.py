@@ -329,22 +329,32 @@ def _insert_sql(model: type[Model], alias: str, nulls: tuple[bool, ...]) -> str:
     return f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({values})"
 
 
-def insert(instance: Model, *, using: str = "default") -> None:
+def insert(instance: Model, *, using: str = "default", unless_conflict: str | None = None) -> bool:
     """INSERT ``instance`` (a model with a client-side primary key, such as a public id)
     as ``save(force_insert=True)`` would, without compiling the statement: each field's
     ``pre_save`` (``auto_now`` stamps) and ``get_db_prep_save``, in one cached statement.
     No signals are sent (the project uses none). Errors are Django's
-    (``IntegrityError`` …), as from the ORM."""
+    (``IntegrityError`` …), as from the ORM. Returns whether the row was written.
+
+    ``unless_conflict``: the target of a unique index, ``(<columns>) WHERE <predicate>``
+    for a partial one. A row that would break that index is not written, without an
+    error (``ON CONFLICT … DO NOTHING``, PostgreSQL and SQLite), so the transaction goes
+    on without a savepoint; any other violation still raises."""
     connection = connections[using]
     values = [
         field.get_db_prep_save(field.pre_save(instance, True), connection)
         for field in _insert_fields(type(instance))
     ]
     sql = _insert_sql(type(instance), using, tuple(value is None for value in values))
+    if unless_conflict:
+        sql = f"{sql} ON CONFLICT {unless_conflict} DO NOTHING"
     with _kept_cursor(connection) as cursor:
         _execute(connection, cursor, [(sql, [value for value in values if value is not None])])
-    instance._state.adding = False
-    instance._state.db = using
+        written = cursor.rowcount != 0
+    if written:
+        instance._state.adding = False
+        instance._state.db = using
+    return written
 
 
 def set_toast_compression(schema_editor: Any, table: str, columns: Sequence[str], method: str) -> None:

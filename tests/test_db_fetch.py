@@ -294,3 +294,23 @@ def test_the_hot_reads_keep_one_driver_cursor_per_connection(company) -> None:  
     connection.close()
     assert [b.pk for b in fetch(Borrower, "id = %s", [borrower.pk])] == [borrower.pk]  # reconnects
     assert wrapper.__dict__["_peachcomms_cursor"][1] is not first
+
+
+@pytest.mark.django_db
+def test_insert_unless_conflict_skips_the_row_and_keeps_the_transaction(company) -> None:  # noqa: ANN001
+    from django.db import IntegrityError
+
+    from interactions.services.records import EXTERNAL_ID_CONFLICT
+
+    borrower = BorrowerFactory(company=company)
+    base = {"company": company, "borrower": borrower, "channel": "email", "direction": "outbound"}
+    first, again = Interaction(**base, external_id="k-1"), Interaction(**base, external_id="k-1")
+    assert insert(first, unless_conflict=EXTERNAL_ID_CONFLICT) is True
+    assert insert(again, unless_conflict=EXTERNAL_ID_CONFLICT) is False  # no error, nothing written
+    assert again._state.adding is True
+    assert list(Interaction.objects.filter(external_id="k-1").values_list("pk", flat=True)) == [first.pk]
+    # Rows without a key are outside the index: always written.
+    assert all(insert(Interaction(**base), unless_conflict=EXTERNAL_ID_CONFLICT) for _ in range(2))
+    # Any other violation still raises.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert(Interaction(**base, id=first.pk, external_id="k-2"), unless_conflict=EXTERNAL_ID_CONFLICT)

@@ -21,6 +21,8 @@ from subjects.selectors import subject_descriptor, theme_get
 #: The status of a logged interaction whose statusDetails do not imply one: it happened.
 LOGGED_DEFAULT_STATUS = Interaction.Status.SUCCEEDED
 EXTERNAL_ID_CONSTRAINT = "interaction_external_id_unique"
+#: That constraint as the target of ``INSERT … ON CONFLICT`` (its columns and condition).
+EXTERNAL_ID_CONFLICT = "(company_id, external_id) WHERE external_id IS NOT NULL"
 #: Updatable fields that may be sent as null only while they are null.
 UNCLEARABLE = {"statusDetails": "status_details", "theme": "theme", "endedAt": "ended_at"}
 

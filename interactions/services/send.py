@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
-from contextlib import nullcontext
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from borrowers.models import Borrower, Company, Document
@@ -34,10 +32,10 @@ from interactions.models import Interaction
 from interactions.selectors import interaction_get
 from interactions.services.construction import interaction_new
 from interactions.services.contact_selection import contact_for_send
-from interactions.services.records import EXTERNAL_ID_CONSTRAINT
+from interactions.services.records import EXTERNAL_ID_CONFLICT
 from interactions.services.send_content import render_for_send
 from interactions.services.senders import Actor, PermissionMissing, created_by_actor, recipient_of, sender_of
-from peachcomms.db import fetch, insert, is_unique_violation
+from peachcomms.db import fetch, insert
 from peachcomms.errors import BusinessRuleViolation, Conflict, InvalidInput, NotFound
 from peachcomms.scoping import get_scoped
 from subjects.selectors import SubjectDescriptor, subject_canonical, subject_descriptor, theme_get
@@ -297,20 +295,15 @@ def interaction_send(
             created_by=created_by,
             compliance_checked=True,
         )
-        try:
-            # A savepoint only when the insert may collide (an idempotency key): the
-            # transaction must stay usable to read the row that won.
-            with transaction.atomic() if external_id else nullcontext():
-                insert(interaction)  # save(force_insert=True), without compiling the INSERT
-        except IntegrityError as error:
-            if not external_id or not is_unique_violation(error, Interaction, EXTERNAL_ID_CONSTRAINT):
-                raise
-            # A concurrent send with the same interactionExternalId won the insert.
+        # save(force_insert=True), without compiling the INSERT. With an idempotency key,
+        # a row whose key a concurrent send has just committed is not written (the INSERT
+        # waits for that send's transaction), and the transaction stays usable to read it.
+        if not insert(interaction, unless_conflict=EXTERNAL_ID_CONFLICT if external_id else None):
             existing = _existing_send(
                 company, borrower, external_id, channel=channel, subject=descriptor.subject
             )
-            if existing is None:  # pragma: no cover - the constraint names a committed row
-                raise
+            if existing is None:  # pragma: no cover - the conflict was with a committed row
+                raise RuntimeError(f"interactionExternalId {external_id[:80]!r} conflicts with no row")
             return SendResult(existing, False)
         if not later:
             _enqueue(interaction.pk, stamp)
