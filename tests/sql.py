@@ -9,13 +9,16 @@ import re
 from django.db import connection
 
 _EXECUTE = re.compile(r"EXECUTE (peachcomms_\d+)\b")
+#: Where a round trip's statements meet: "; " before a statement's first word (a bare
+#: "; " also occurs inside the literals of an INSERT's content).
+_BETWEEN = re.compile(r"; (?=(?:PREPARE|EXECUTE|SELECT|WITH|INSERT|UPDATE|DELETE) )")
 
 
 def statements(sql: str) -> list[str]:
     """The statements of one captured round trip, each ``EXECUTE`` replaced by the
     statement it runs and each ``PREPARE`` left out (its ``EXECUTE`` follows)."""
     found = []
-    for statement in sql.split("; "):
+    for statement in _BETWEEN.split(sql):
         if statement.startswith("PREPARE "):
             continue
         executed = _EXECUTE.match(statement)
