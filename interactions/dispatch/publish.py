@@ -87,8 +87,10 @@ class RedisTaskPublisher:
             "body_encoding": "base64",
             "delivery_tag": None,
         }
-        # One quick retry, as PUBLISH_RETRY_POLICY gives apply_async: a request never waits
-        # long on a broker that is down (the beat publishes what this could not).
+        # The settings of the connections publish() makes (_connection): short timeouts
+        # and one quick retry to connect, as PUBLISH_RETRY_POLICY gives apply_async, so a
+        # request never waits long on a broker that is down (the beat publishes what this
+        # could not). Its pool is not used.
         self.client = redis.Redis.from_url(
             broker_url,
             socket_timeout=options.get("socket_timeout"),
