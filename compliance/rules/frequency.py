@@ -21,7 +21,7 @@ after t (so concurrent or jittered sends cannot overshoot). Two interactions sha
 window when their send times are less than ``windowDays`` apart: one sent exactly
 ``windowDays`` earlier has left it.
 
-Cost: one query per applicable row and evaluated instant, through the partial index
+Cost: one query per applicable row and evaluated instant (prepared on PostgreSQL), through the partial index
 ``interaction_frequency`` (borrower, channel, -send_at) WHERE outbound: the newest ``cap``
 counted rows in (t - window, t] and the earliest ``cap`` in (t, t + window), each an index
 range scan with ``LIMIT cap``; never a count over history.
@@ -36,12 +36,12 @@ from django.db.models import Q
 
 from compliance import timezones
 from compliance.models import ComplianceRule, RuleFamily
+from compliance.rules import history
 from compliance.rules.base import GuardContext, Outcome, Rule
+from compliance.rules.history import NOT_SENT
 from interactions import catalogue
 from interactions.models import Interaction
 
-#: Statuses of interactions without status details that never count: nothing went out.
-NOT_SENT = (Interaction.Status.FAILED, Interaction.Status.CANCELED)
 NOUNS = {"voice": "calls", "text": "texts", "email": "emails", "mail": "letters"}
 
 
@@ -55,7 +55,19 @@ def counted_send_times(
     ctx: GuardContext, channels: list[str], at: datetime, window: timedelta, limit: int
 ) -> list[datetime]:
     """``send_at`` of the counted interactions nearest to ``at``: the newest ``limit`` in
-    (at - window, at] and the earliest ``limit`` in (at, at + window), ascending."""
+    (at - window, at] and the earliest ``limit`` in (at, at + window), ascending.
+
+    On PostgreSQL, the same statement hand-written and prepared (:mod:`.history`)."""
+    if history.hand_written():
+        return history.counted_send_times(ctx, channels, at, window, limit)
+    return counted_send_times_orm(ctx, channels, at, window, limit)
+
+
+def counted_send_times_orm(
+    ctx: GuardContext, channels: list[str], at: datetime, window: timedelta, limit: int
+) -> list[datetime]:
+    """:func:`counted_send_times` through the ORM (SQLite; the reference the hand-written
+    statement is tested against)."""
     counted = Interaction.objects.filter(
         borrower_id=ctx.borrower.pk,
         direction=Interaction.Direction.OUTBOUND,

@@ -25,12 +25,25 @@ from django.db.models import Q
 
 from compliance import timezones
 from compliance.models import ComplianceRule, RuleFamily
+from compliance.rules import history
 from compliance.rules.base import GuardContext, Outcome, Rule
 from interactions.models import Interaction
 
 
 def conversation_times(ctx: GuardContext, row: ComplianceRule, at: datetime) -> list[datetime]:
-    """When the conversations that may still hold a message at ``at`` happened."""
+    """When the conversations that may still hold a message at ``at`` happened (on
+    PostgreSQL, through the same statement hand-written and prepared: :mod:`.history`)."""
+    if history.hand_written():
+        since = at - timedelta(days=row.parameters["days"] + 1)
+        return history.conversation_times(
+            ctx, list(row.channels), list(row.parameters["statusDetails"]), since, at
+        )
+    return conversation_times_orm(ctx, row, at)
+
+
+def conversation_times_orm(ctx: GuardContext, row: ComplianceRule, at: datetime) -> list[datetime]:
+    """:func:`conversation_times` through the ORM (SQLite; the reference the hand-written
+    statement is tested against)."""
     params = row.parameters
     since = at - timedelta(days=params["days"] + 1)
     is_conversation = Q(status_details__in=params["statusDetails"]) | Q(

@@ -1,0 +1,114 @@
+"""The history reads of the frequency and postConversation rules, hand-written for
+PostgreSQL and prepared once per session (:func:`peachcomms.db.rows`).
+
+A debt-collection message pays these on every evaluation, at the send and again at the
+dispatcher's re-check. The ORM builds the same statements (``counted_send_times`` in
+:mod:`compliance.rules.frequency`, ``conversation_times`` in
+:mod:`compliance.rules.post_conversation`, which SQLite, the embedded default, still uses)
+at about 1 ms of CPU each, ten times what running a prepared one costs. The two are kept
+equal by ``tests/compliance/test_history_sql.py``, which runs both over random histories.
+
+The texts are fixed; what varies is passed as parameters, lists as arrays (``= ANY``), so
+that each rule prepares at most a few statements per session:
+
+- the debt (:meth:`GuardContext.debt_q`) is a second text: about one of the request's
+  loans, or about no particular loan; ``loan_ids ?| <ids>`` is the ORM's ``loan_ids @>
+  '["<id>"]'`` for each id (``loan_ids`` is a JSON list of public ids);
+- the interaction being re-checked is excluded by id, ``''`` when there is none (no
+  interaction has an empty id).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from django.db import connections
+
+from interactions import catalogue
+from interactions.models import Interaction
+from peachcomms.db import rows
+
+if TYPE_CHECKING:
+    from compliance.rules.base import GuardContext
+
+TABLE = Interaction._meta.db_table
+#: Statuses of interactions without status details that never count for frequency.
+NOT_SENT = (Interaction.Status.FAILED.value, Interaction.Status.CANCELED.value)
+DEBT = "(loan_id = ANY(%s) OR (loan_id IS NULL AND loan_ids = '[]'::jsonb) OR loan_ids ?| %s)"
+
+
+def hand_written() -> bool:
+    """Whether the hand-written reads serve this decision: on PostgreSQL."""
+    return connections[Interaction.objects.db].vendor == "postgresql"
+
+
+def _debt(ctx: GuardContext) -> tuple[str, list[object]]:
+    loan_ids = list(ctx.request.loan_ids)
+    return (f" AND {DEBT}", [loan_ids, loan_ids]) if loan_ids else ("", [])
+
+
+def counted_send_times(
+    ctx: GuardContext, channels: list[str], at: datetime, window: timedelta, limit: int
+) -> list[datetime]:
+    """As :func:`compliance.rules.frequency.counted_send_times`: ``send_at`` of the counted
+    interactions nearest to ``at``, the newest ``limit`` in (at - window, at] and the
+    earliest ``limit`` in (at, at + window), ascending. Each arm is a range scan of the
+    partial index ``interaction_frequency`` with ``LIMIT``."""
+    debt, debt_params = _debt(ctx)
+    where = (
+        "borrower_id = %s AND direction = 'outbound' AND channel = ANY(%s) AND theme = ANY(%s)"
+        " AND NOT is_transactional AND deleted_at IS NULL AND id <> %s"
+        " AND (status_details = ANY(%s) OR (status_details IS NULL AND status <> ALL(%s)))"
+        f"{debt}"
+    )
+    common = [
+        ctx.borrower.pk,
+        channels,
+        ctx.debt_collection_themes,
+        ctx.request.exclude_interaction_id or "",
+        sorted(catalogue.status_details_counted()),
+        list(NOT_SENT),
+        *debt_params,
+    ]
+    sql = (
+        f"(SELECT send_at FROM {TABLE} WHERE {where} AND send_at > %s AND send_at <= %s"
+        " ORDER BY send_at DESC LIMIT %s)"
+        f" UNION ALL (SELECT send_at FROM {TABLE} WHERE {where} AND send_at > %s AND send_at < %s"
+        " ORDER BY send_at LIMIT %s)"
+    )
+    params = [*common, at - window, at, limit, *common, at, at + window, limit]
+    return sorted(send_at for (send_at,) in rows(sql, params))
+
+
+def conversation_times(
+    ctx: GuardContext, channels: list[str], details: list[str], since: datetime, at: datetime
+) -> list[datetime]:
+    """As :func:`compliance.rules.post_conversation.conversation_times`: when the
+    conversations in (since, at] happened (outbound: ``send_at``; inbound: ``started_at``,
+    else ``created_at``), on ``channels`` (all when empty)."""
+    debt, debt_params = _debt(ctx)
+    on_channels = " AND channel = ANY(%s)" if channels else ""
+    where = (
+        "borrower_id = %s AND deleted_at IS NULL AND id <> %s"
+        " AND (status_details = ANY(%s) OR agent_outcome = ANY(%s))"
+        f"{on_channels}{debt}"
+    )
+    common = [
+        ctx.borrower.pk,
+        ctx.request.exclude_interaction_id or "",
+        details,
+        details,
+        *([channels] if channels else []),
+        *debt_params,
+    ]
+    sql = (
+        f"SELECT send_at FROM {TABLE} WHERE {where} AND direction = 'outbound'"
+        " AND send_at > %s AND send_at <= %s"
+        f" UNION ALL SELECT started_at FROM {TABLE} WHERE {where} AND direction = 'inbound'"
+        " AND started_at > %s AND started_at <= %s"
+        f" UNION ALL SELECT created_at FROM {TABLE} WHERE {where} AND direction = 'inbound'"
+        " AND started_at IS NULL AND created_at > %s AND created_at <= %s"
+    )
+    params = [*common, since, at, *common, since, at, *common, since, at]
+    return [spoke_at for (spoke_at,) in rows(sql, params)]
