@@ -22,6 +22,14 @@ created and migrated if needed), ``SEND_BENCH_REDIS_URL`` (default
 workers, default 4), ``SEND_BENCH_SECONDS`` (per measurement, default 4). Bounded (about a
 minute), loopback only; it stops its server itself.
 
+``--collection``: the same measurement for debt-collection sends, the traffic Compliance
+Guard exists for: the built-in ``loanOverdueFirstNotice`` email about the borrower's loan
+(``loanId``), which the email frequency cap counts (3 per 7 days at normal intensity), so
+each send also reads the borrower's counted history (ADR 0006, fourth pass). Sends go to
+8,192 borrowers so that none reaches the cap during the run, and the company's
+time-of-day rows are disabled so that the benchmark runs at any hour (quiet hours would
+refuse collection email at night; that rule's check costs microseconds, reading nothing).
+
 ``--profile``: instead, run sends in-process under cProfile and print the top functions.
 """
 
@@ -54,6 +62,7 @@ ROUNDS = 5
 SECONDS = float(os.environ.get("SEND_BENCH_SECONDS", "4"))
 WARMUP_SECONDS = 2.0
 BORROWERS = 256
+COLLECTION_BORROWERS = 8192
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/5"
 SEND_PATH = "/api/communicator/send"
 FLOOR_PATH = "/bench/send-floor"
@@ -71,10 +80,13 @@ def environment() -> dict[str, str]:
     )
 
 
-def setup_data(env: dict[str, str]) -> tuple[str, list[str]]:
-    """A fresh company (an earlier run's is removed) with a send key and ``BORROWERS``
-    borrowers, each with an email contact and a loan; the floor's table. Returns (api key,
-    borrower ids)."""
+def setup_data(
+    env: dict[str, str], *, borrowers: int = BORROWERS, collection: bool = False
+) -> tuple[str, list[str], list[str]]:
+    """A fresh company (an earlier run's is removed) with a send key and ``borrowers``
+    borrowers, each with an email contact and a loan; the floor's table. ``collection``:
+    the company's time-of-day rows disabled (see the module docstring). Returns (api key,
+    borrower ids, their loans' ids)."""
     os.environ.update(env)
     import django
 
@@ -84,6 +96,7 @@ def setup_data(env: dict[str, str]) -> tuple[str, list[str]]:
     from bench.urls_send_bench import FLOOR_TABLE
     from borrowers.models import Borrower, Company, Contact, Loan
     from borrowers.services import api_key_create, company_create
+    from compliance.models import ComplianceRule
 
     Company.objects.filter(name=COMPANY_NAME).delete()
     company = company_create(
@@ -101,13 +114,13 @@ def setup_data(env: dict[str, str]) -> tuple[str, list[str]]:
     key = api_key_create(company=company, name="bench", permissions=["communicator:send"]).raw_key
     borrowers = Borrower.objects.bulk_create(
         Borrower(company=company, first_name="Ada", last_name=f"Bench{i}", timezone="America/Chicago")
-        for i in range(BORROWERS)
+        for i in range(borrowers)
     )
     Contact.objects.bulk_create(
         Contact(company=company, borrower=b, contact_type="email", value=f"ada{i}@sendbench.example")
         for i, b in enumerate(borrowers)
     )
-    Loan.objects.bulk_create(
+    loans = Loan.objects.bulk_create(
         Loan(
             company=company,
             borrower=b,
@@ -117,13 +130,15 @@ def setup_data(env: dict[str, str]) -> tuple[str, list[str]]:
         )
         for i, b in enumerate(borrowers)
     )
+    if collection:
+        ComplianceRule.objects.filter(company=company, family="timeOfDay").update(enabled=False)
     with connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TABLE IF NOT EXISTS {FLOOR_TABLE} "
             "(id bigserial PRIMARY KEY, body jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now())"
         )
         cursor.execute(f"TRUNCATE {FLOOR_TABLE}")
-    return key, [b.pk for b in borrowers]
+    return key, [b.pk for b in borrowers], [loan.pk for loan in loans]
 
 
 def cleanup(env: dict[str, str]) -> dict[str, int]:
@@ -200,32 +215,46 @@ def measure(send, *, seconds: float) -> Run:  # noqa: ANN001
     return Run(sum(counts), sum(errors), time.monotonic() - started)
 
 
-def bodies(borrower_ids: list[str]) -> list[bytes]:
+def bodies(borrower_ids: list[str], loan_ids: list[str], *, collection: bool = False) -> list[bytes]:
+    context = {"paymentAmount": "245.50", "paymentDate": "2026-12-01", "referenceNumber": "R-1"}
+    if collection:
+        return [
+            json.dumps(
+                {
+                    "personId": person,
+                    "subject": "loanOverdueFirstNotice",
+                    "channel": "email",
+                    "loanId": loan,
+                    "context": context,
+                }
+            ).encode()
+            for person, loan in zip(borrower_ids, loan_ids, strict=True)
+        ]
     return [
         json.dumps(
-            {
-                "personId": person,
-                "subject": "paymentProcessed",
-                "channel": "email",
-                "context": {"paymentAmount": "245.50", "paymentDate": "2026-12-01", "referenceNumber": "R-1"},
-            }
+            {"personId": person, "subject": "paymentProcessed", "channel": "email", "context": context}
         ).encode()
         for person in borrower_ids
     ]
 
 
-def main() -> None:
+def main(*, collection: bool = False) -> None:
     env = environment()
     ensure_database(env["DATABASE_URL"])
     migrate(env)
-    key, borrower_ids = setup_data(env)
-    payloads = bodies(borrower_ids)
+    borrowers = COLLECTION_BORROWERS if collection else BORROWERS
+    key, borrower_ids, loan_ids = setup_data(env, borrowers=borrowers, collection=collection)
+    payloads = bodies(borrower_ids, loan_ids, collection=collection)
     headers = {"Content-Type": "application/json", "X-API-KEY": key}
     per_thread = len(payloads) // CONCURRENCY
 
-    def payload(index: int, n: int) -> bytes:
-        # Each thread has its own borrowers: no thread waits for another's borrower lock.
-        return payloads[index * per_thread + n % per_thread]
+    sent = [0] * CONCURRENCY
+
+    def payload(index: int) -> bytes:
+        # Each thread has its own borrowers (no thread waits for another's borrower lock)
+        # and goes round them across measurements (collection sends are capped per borrower).
+        sent[index] += 1
+        return payloads[index * per_thread + sent[index] % per_thread]
 
     server = Server(env, workers=WORKERS)
     try:
@@ -236,10 +265,10 @@ def main() -> None:
             raise SystemExit(f"send answered {status}")
 
         def floor(index: int, n: int) -> int:
-            return client.post(FLOOR_PATH, payload(index, n), headers)
+            return client.post(FLOOR_PATH, payload(index), headers)
 
         def send(index: int, n: int) -> int:
-            return client.post(SEND_PATH, payload(index, n), headers)
+            return client.post(SEND_PATH, payload(index), headers)
 
         measure(floor, seconds=WARMUP_SECONDS)
         measure(send, seconds=WARMUP_SECONDS)
@@ -270,8 +299,9 @@ def main() -> None:
         f"checked: {counts['interactions']} interactions written, {counts['scheduled']} scheduled, "
         f"{counts['queued']} dispatch tasks queued; {counts['floorRows']} floor rows"
     )
+    kind = "collection send (loanOverdueFirstNotice email with loanId)" if collection else "send"
     print(
-        f"send throughput: {send_rate:.1f} req/s; floor (one INSERT + one LPUSH): {floor_rate:.1f} req/s; "
+        f"{kind} throughput: {send_rate:.1f} req/s; floor (one INSERT + one LPUSH): {floor_rate:.1f} req/s; "
         f"ratio {send_rate / floor_rate:.2f} of the floor (goal >= 0.50) [gunicorn {WORKERS} sync workers, "
         f"{CONCURRENCY} keep-alive client threads, median of {ROUNDS} rounds of {SECONDS:g}s]"
     )
@@ -285,11 +315,11 @@ def profile(sends: int = 300) -> None:
     env = environment()
     ensure_database(env["DATABASE_URL"])
     migrate(env)
-    key, borrower_ids = setup_data(env)
+    key, borrower_ids, loan_ids = setup_data(env)
     from django.test import Client
 
     client = Client(HTTP_X_API_KEY=key, HTTP_HOST="localhost")
-    payloads = bodies(borrower_ids)
+    payloads = bodies(borrower_ids, loan_ids)
     for body in payloads[:20]:
         client.post(SEND_PATH, body, content_type="application/json")
     profiler = cProfile.Profile()
@@ -309,4 +339,4 @@ if __name__ == "__main__":
     if "--profile" in sys.argv:
         profile()
     else:
-        main()
+        main(collection="--collection" in sys.argv)
