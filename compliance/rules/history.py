@@ -8,8 +8,12 @@ dispatcher's re-check. The ORM builds the same statements (``counted_send_times`
 at about 1 ms of CPU each, ten times what running a prepared one costs. The two are kept
 equal by ``tests/compliance/test_history_sql.py``, which runs both over random histories.
 
-The texts are fixed; what varies is passed as parameters, lists as arrays (``= ANY``), so
-that each rule prepares at most a few statements per session:
+What varies per message is passed as parameters, lists as arrays (``= ANY``), so that each
+rule prepares at most a few statements per session. The catalogue lists (debt-collection
+themes, status details that count) are the same for every message of a process: they are
+written into the text as array literals (quoted by psycopg), which saves dumping some
+twenty strings twice per read. A catalogue value that is not a plain identifier goes as a
+parameter instead (the helpers' SQL must hold no ``%``).
 
 - the debt (:meth:`GuardContext.debt_q`) is a second text: about one of the request's
   loans, or about no particular loan; ``loan_ids ?| <ids>`` is the ORM's ``loan_ids @>
@@ -20,10 +24,13 @@ that each rule prepares at most a few statements per session:
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.db import connections
+from psycopg import sql
 
 from interactions import catalogue
 from interactions.models import Interaction
@@ -36,6 +43,15 @@ TABLE = Interaction._meta.db_table
 #: Statuses of interactions without status details that never count for frequency.
 NOT_SENT = (Interaction.Status.FAILED.value, Interaction.Status.CANCELED.value)
 DEBT = "(loan_id = ANY(%s) OR (loan_id IS NULL AND loan_ids = '[]'::jsonb) OR loan_ids ?| %s)"
+IDENTIFIER = re.compile(r"[A-Za-z0-9_]+")
+
+
+def _any(column: str, values: Sequence[str]) -> tuple[str, list[object]]:
+    """``column = ANY(<values>)``: the array written into the text when every value is an
+    identifier (catalogue names), else passed as a parameter."""
+    if all(IDENTIFIER.fullmatch(value) for value in values):
+        return f"{column} = ANY({sql.Literal(list(values)).as_string()})", []
+    return f"{column} = ANY(%s)", [list(values)]
 
 
 def hand_written() -> bool:
@@ -56,19 +72,21 @@ def counted_send_times(
     earliest ``limit`` in (at, at + window), ascending. Each arm is a range scan of the
     partial index ``interaction_frequency`` with ``LIMIT``."""
     debt, debt_params = _debt(ctx)
+    themes, themes_params = _any("theme", ctx.debt_collection_themes)
+    counted, counted_params = _any("status_details", sorted(catalogue.status_details_counted()))
+    not_sent = ", ".join(f"'{status}'" for status in NOT_SENT)
     where = (
-        "borrower_id = %s AND direction = 'outbound' AND channel = ANY(%s) AND theme = ANY(%s)"
+        f"borrower_id = %s AND direction = 'outbound' AND channel = ANY(%s) AND {themes}"
         " AND NOT is_transactional AND deleted_at IS NULL AND id <> %s"
-        " AND (status_details = ANY(%s) OR (status_details IS NULL AND status <> ALL(%s)))"
+        f" AND ({counted} OR (status_details IS NULL AND status NOT IN ({not_sent})))"
         f"{debt}"
     )
     common = [
         ctx.borrower.pk,
         channels,
-        ctx.debt_collection_themes,
+        *themes_params,
         ctx.request.exclude_interaction_id or "",
-        sorted(catalogue.status_details_counted()),
-        list(NOT_SENT),
+        *counted_params,
         *debt_params,
     ]
     sql = (

@@ -73,7 +73,7 @@ def _agent_outcomes() -> tuple[str, ...]:
 
 def clear_cache() -> None:
     """Forget the loaded files (tests that swap a catalogue call this)."""
-    for cached in (_channels, _statuses, _status_details, _agent_outcomes):
+    for cached in (_channels, _statuses, _status_details, status_details_counted, _agent_outcomes):
         cached.cache_clear()
 
 
@@ -142,6 +142,7 @@ def counts_for_frequency(value: str | None) -> Counts | None:
     return detail.counts if detail is not None else None
 
 
+@cache
 def status_details_counted() -> frozenset[str]:
     """Every status-details value that frequency limits count (A or C)."""
     return frozenset(value for value, detail in _status_details().items() if detail.counts is not None)

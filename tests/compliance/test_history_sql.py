@@ -117,3 +117,18 @@ def test_hand_written_history_reads_match_the_orm(seed: int, borrower) -> None: 
         assert sorted(conversation_times(ctx, rule, at)) == spoken
         nonempty += bool(expected) + bool(spoken)
     assert nonempty, "the random histories never matched anything: the comparison proved nothing"
+
+
+def test_catalogue_lists_are_written_into_the_text_only_when_they_are_identifiers() -> None:
+    from peachcomms.db import rows
+
+    assert history._any("theme", ["opsCollDebt", "marketing"]) == (
+        "theme = ANY('{opsCollDebt,marketing}')",
+        [],
+    )
+    odd = ["it's", "50%"]
+    clause, params = history._any("theme", odd)
+    assert (clause, params) == ("theme = ANY(%s)", [odd])
+    assert rows(f"SELECT theme FROM (VALUES ('it''s'), ('x')) AS t(theme) WHERE {clause}", params) == [
+        ("it's",)
+    ]
