@@ -72,18 +72,24 @@ def counted_send_times(
     earliest ``limit`` in (at, at + window), ascending. Each arm is a range scan of the
     partial index ``interaction_frequency`` with ``LIMIT``."""
     debt, debt_params = _debt(ctx)
+    # One channel (every row but a combined one) is an equality, so that each arm is an
+    # ordered scan of the index that stops at ``limit`` rows (a parameter array would
+    # plan a bitmap scan of the whole window and a sort).
+    on_channels, channels_param = (
+        ("channel = %s", channels[0]) if len(channels) == 1 else ("channel = ANY(%s)", channels)
+    )
     themes, themes_params = _any("theme", ctx.debt_collection_themes)
     counted, counted_params = _any("status_details", sorted(catalogue.status_details_counted()))
     not_sent = ", ".join(f"'{status}'" for status in NOT_SENT)
     where = (
-        f"borrower_id = %s AND direction = 'outbound' AND channel = ANY(%s) AND {themes}"
+        f"borrower_id = %s AND direction = 'outbound' AND {on_channels} AND {themes}"
         " AND NOT is_transactional AND deleted_at IS NULL AND id <> %s"
         f" AND ({counted} OR (status_details IS NULL AND status NOT IN ({not_sent})))"
         f"{debt}"
     )
     common = [
         ctx.borrower.pk,
-        channels,
+        channels_param,
         *themes_params,
         ctx.request.exclude_interaction_id or "",
         *counted_params,
