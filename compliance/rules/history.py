@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from django.db import connections
@@ -49,9 +50,17 @@ IDENTIFIER = re.compile(r"[A-Za-z0-9_]+")
 def _any(column: str, values: Sequence[str]) -> tuple[str, list[object]]:
     """``column = ANY(<values>)``: the array written into the text when every value is an
     identifier (catalogue names), else passed as a parameter."""
+    literal = _array_literal(tuple(values))
+    if literal is None:
+        return f"{column} = ANY(%s)", [list(values)]
+    return f"{column} = ANY({literal})", []
+
+
+@lru_cache(maxsize=64)
+def _array_literal(values: tuple[str, ...]) -> str | None:
     if all(IDENTIFIER.fullmatch(value) for value in values):
-        return f"{column} = ANY({sql.Literal(list(values)).as_string()})", []
-    return f"{column} = ANY(%s)", [list(values)]
+        return sql.Literal(list(values)).as_string()
+    return None
 
 
 def hand_written() -> bool:
