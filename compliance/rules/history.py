@@ -8,13 +8,15 @@ dispatcher's re-check. The ORM builds the same statements (``counted_send_times`
 at about 1 ms of CPU each, ten times what running a prepared one costs. The two are kept
 equal by ``tests/compliance/test_history_sql.py``, which runs both over random histories.
 
-What varies per message is passed as parameters, lists as arrays (``= ANY``), so that each
-rule prepares at most a few statements per session. The catalogue lists (debt-collection
-themes, status details that count) are the same for every message of a process: they are
-written into the text as array literals (quoted by psycopg), which saves dumping some
-twenty strings twice per read. A catalogue value that is not a plain identifier goes as a
-parameter instead (the helpers' SQL must hold no ``%``).
+What varies per message is passed as parameters (lists as arrays, ``= ANY``), so each
+rule prepares only a few statements per session. The exceptions:
 
+- the catalogue lists (debt-collection themes, status details that count) are the same for
+  every message of a process: they are written into the text as array literals (quoted by
+  psycopg), which saves dumping some twenty strings twice per read; a value that is not a
+  plain identifier goes as a parameter instead (the helpers' SQL must hold no ``%``);
+- the frequency read scans each channel on its own, so a text per number of channels
+  (one, or two for a combined row): see :func:`counted_send_times`;
 - the debt (:meth:`GuardContext.debt_q`) is a second text: about one of the request's
   loans, or about no particular loan; ``loan_ids ?| <ids>`` is the ORM's ``loan_ids @>
   '["<id>"]'`` for each id (``loan_ids`` is a JSON list of public ids);
@@ -78,40 +80,46 @@ def counted_send_times(
 ) -> list[datetime]:
     """As :func:`compliance.rules.frequency.counted_send_times`: ``send_at`` of the counted
     interactions nearest to ``at``, the newest ``limit`` in (at - window, at] and the
-    earliest ``limit`` in (at, at + window), ascending. Each arm is a range scan of the
-    partial index ``interaction_frequency`` with ``LIMIT``."""
+    earliest ``limit`` in (at, at + window), ascending.
+
+    Each side reads, per channel, an ordered range of the partial index
+    ``interaction_frequency`` (borrower, channel, send_at) that stops after ``limit`` rows,
+    and keeps the nearest ``limit`` of those: at most ``limit`` rows per channel and side,
+    however long the history (compliance.md, "Cost"). Several channels in one condition
+    (``channel = ANY``, or ``IN``) make PostgreSQL read the whole window instead."""
     debt, debt_params = _debt(ctx)
-    # One channel (every row but a combined one) is an equality, so that each arm is an
-    # ordered scan of the index that stops at ``limit`` rows (a parameter array would
-    # plan a bitmap scan of the whole window and a sort).
-    on_channels, channels_param = (
-        ("channel = %s", channels[0]) if len(channels) == 1 else ("channel = ANY(%s)", channels)
-    )
     themes, themes_params = _any("theme", ctx.debt_collection_themes)
     counted, counted_params = _any("status_details", sorted(catalogue.status_details_counted()))
     not_sent = ", ".join(f"'{status}'" for status in NOT_SENT)
     where = (
-        f"borrower_id = %s AND direction = 'outbound' AND {on_channels} AND {themes}"
+        f"borrower_id = %s AND direction = 'outbound' AND channel = %s AND {themes}"
         " AND NOT is_transactional AND deleted_at IS NULL AND id <> %s"
         f" AND ({counted} OR (status_details IS NULL AND status NOT IN ({not_sent})))"
         f"{debt}"
     )
-    common = [
-        ctx.borrower.pk,
-        channels_param,
-        *themes_params,
-        ctx.request.exclude_interaction_id or "",
-        *counted_params,
-        *debt_params,
-    ]
-    sql = (
-        f"(SELECT send_at FROM {TABLE} WHERE {where} AND send_at > %s AND send_at <= %s"
-        " ORDER BY send_at DESC LIMIT %s)"
-        f" UNION ALL (SELECT send_at FROM {TABLE} WHERE {where} AND send_at > %s AND send_at < %s"
-        " ORDER BY send_at LIMIT %s)"
-    )
-    params = [*common, at - window, at, limit, *common, at, at + window, limit]
-    return sorted(send_at for (send_at,) in rows(sql, params))
+
+    def side(bounds: str, order: str, low: datetime, high: datetime) -> tuple[str, list[object]]:
+        scan = f"(SELECT send_at FROM {TABLE} WHERE {where} AND {bounds} ORDER BY send_at {order} LIMIT %s)"
+        params: list[object] = []
+        for channel in channels:
+            params += [
+                ctx.borrower.pk,
+                channel,
+                *themes_params,
+                ctx.request.exclude_interaction_id or "",
+                *counted_params,
+                *debt_params,
+                low,
+                high,
+                limit,
+            ]
+        scans = " UNION ALL ".join([scan] * len(channels))
+        return f"(SELECT send_at FROM ({scans}) AS near ORDER BY send_at {order} LIMIT %s)", [*params, limit]
+
+    before, before_params = side("send_at > %s AND send_at <= %s", "DESC", at - window, at)
+    after, after_params = side("send_at > %s AND send_at < %s", "ASC", at, at + window)
+    found = rows(f"{before} UNION ALL {after}", [*before_params, *after_params])
+    return sorted(send_at for (send_at,) in found)
 
 
 def conversation_times(
