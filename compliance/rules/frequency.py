@@ -21,10 +21,11 @@ after t (so concurrent or jittered sends cannot overshoot). Two interactions sha
 window when their send times are less than ``windowDays`` apart: one sent exactly
 ``windowDays`` earlier has left it.
 
-Cost: one query per applicable row and evaluated instant (prepared on PostgreSQL), through the partial index
-``interaction_frequency`` (borrower, channel, -send_at) WHERE outbound: the newest ``cap``
-counted rows in (t - window, t] and the earliest ``cap`` in (t, t + window), each an index
-range scan with ``LIMIT cap``; never a count over history.
+Cost: one query per applicable row and evaluated instant (prepared on PostgreSQL,
+:mod:`.history`), through the partial index ``interaction_frequency`` (borrower, channel,
+-send_at) WHERE outbound: the newest ``cap`` counted rows in (t - window, t] and the
+earliest ``cap`` in (t, t + window), each an index range scan with ``LIMIT cap`` per
+channel; never a count over history.
 """
 
 from __future__ import annotations
