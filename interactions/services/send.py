@@ -29,7 +29,6 @@ from compliance.guard import Decision, GuardRequest
 from compliance.recording import decide_and_record
 from interactions.dispatch import interaction_publish_after_commit
 from interactions.models import Interaction
-from interactions.selectors import interaction_get
 from interactions.services.construction import interaction_new
 from interactions.services.contact_selection import contact_for_send
 from interactions.services.records import EXTERNAL_ID_CONFLICT
@@ -220,7 +219,10 @@ def interaction_send(
     statement_pk = hydrated["statement"]["id"] if hydrated["statement"] else None
     previous = None
     if data.get("previousInteractionId"):
-        previous = interaction_get(company, data["previousInteractionId"], field="previousInteractionId")
+        # Only its id is kept: the row without the representation's join, as the hot reads do.
+        previous = get_scoped(
+            Interaction, company.pk, data["previousInteractionId"], field="previousInteractionId"
+        )
     documents = _attachments(company, borrower, channel, list(data.get("attachments") or []))
 
     # Subject and theme.
