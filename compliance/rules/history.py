@@ -143,7 +143,7 @@ def conversation_times(
         *([channels] if channels else []),
         *debt_params,
     ]
-    sql = (
+    statement = (
         f"SELECT send_at FROM {TABLE} WHERE {where} AND direction = 'outbound'"
         " AND send_at > %s AND send_at <= %s"
         f" UNION ALL SELECT started_at FROM {TABLE} WHERE {where} AND direction = 'inbound'"
@@ -152,4 +152,4 @@ def conversation_times(
         " AND started_at IS NULL AND created_at > %s AND created_at <= %s"
     )
     params = [*common, since, at, *common, since, at, *common, since, at]
-    return [spoke_at for (spoke_at,) in rows(sql, params)]
+    return [spoke_at for (spoke_at,) in rows(statement, params)]
