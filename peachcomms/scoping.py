@@ -7,6 +7,7 @@ indistinguishable from a missing one: both are :class:`peachcomms.errors.NotFoun
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TypeVar
 
 from django.db.models import Model, QuerySet
@@ -49,6 +50,33 @@ def get_scoped(
         if row is not None:
             return row
     raise scoped_not_found(model, value, borrower_id=borrower_id, field=field)
+
+
+def get_scoped_many(
+    company_id: str,
+    wanted: Sequence[tuple[type[Model], str, str | None]],
+    *,
+    borrower_id: str | None = None,
+) -> list[Model]:
+    """:func:`get_scoped` on the whole table for each ``(model, value, field)`` of
+    ``wanted``, in one round trip (:func:`peachcomms.db.fetch_many`); the rows in the same
+    order. When some are missing, the error is the first missing one's, as if they had been
+    read one by one."""
+    reads: list[Read] = []
+    slots: list[int | None] = []
+    for model, value, _ in wanted:
+        read = scoped_read(model, company_id, value, borrower_id=borrower_id)
+        slots.append(len(reads) if read is not None else None)
+        if read is not None:
+            reads.append(read)
+    results = fetch_many(reads) if reads else []
+    found: list[Model] = []
+    for (model, value, field), slot in zip(wanted, slots, strict=True):
+        rows = results[slot] if slot is not None else []
+        if not rows:
+            raise scoped_not_found(model, value, borrower_id=borrower_id, field=field)
+        found.append(rows[0])
+    return found
 
 
 def scoped_read(

@@ -44,7 +44,7 @@ from borrowers.api.serializers import (
     LoanSerializer,
 )
 from borrowers.models import Borrower, Case, Company, Contact, Document, Loan
-from peachcomms.scoping import get_scoped
+from peachcomms.scoping import get_scoped_many
 
 ADDRESS_KEYS = ("addressLine1", "addressLine2", "city", "state", "postalCode", "country")
 MAX_LOAN_IDS = 100
@@ -128,12 +128,6 @@ def merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def _scoped(model: type, company: Company, value: str, field: str, person: Borrower | None) -> Any:
-    return get_scoped(
-        model, company.pk, value, borrower_id=person.pk if person is not None else None, field=field
-    )
-
-
 def hydrate_context(
     company: Company,
     *,
@@ -146,15 +140,21 @@ def hydrate_context(
     context: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The template context for a request (see the module docstring)."""
-    loan = _scoped(Loan, company, loan_id, "loanId", person) if loan_id else None
-    loans: list[Loan] = []
-    if loan_ids:
-        loan_ids = list(dict.fromkeys(loan_ids))[:MAX_LOAN_IDS]
-        loans = [_scoped(Loan, company, value, "loanIds", person) for value in loan_ids]
-    elif loan is not None:
-        loans = [loan]
-    case = _scoped(Case, company, case_id, "caseId", person) if case_id else None
-    statement = _scoped(Document, company, statement_id, "statementId", person) if statement_id else None
+    # Every row the request names, in one round trip (the first missing one is the 404).
+    loan_ids = list(dict.fromkeys(loan_ids))[:MAX_LOAN_IDS] if loan_ids else []
+    wanted: list[tuple[type, str, str]] = [(Loan, loan_id, "loanId")] if loan_id else []
+    wanted += [(Loan, value, "loanIds") for value in loan_ids]
+    wanted += [(Case, case_id, "caseId")] if case_id else []
+    wanted += [(Document, statement_id, "statementId")] if statement_id else []
+    found = iter(
+        get_scoped_many(company.pk, wanted, borrower_id=person.pk if person is not None else None)
+        if wanted
+        else []
+    )
+    loan = next(found) if loan_id else None
+    loans: list[Loan] = [next(found) for _ in loan_ids] if loan_ids else ([loan] if loan is not None else [])
+    case = next(found) if case_id else None
+    statement = next(found) if statement_id else None
 
     # The company is plain already (company_representation), so only the rest takes the
     # round trip; a loan named by ``loanId`` alone is represented once for ``loan`` and

@@ -155,3 +155,49 @@ def test_address_contact_is_plain(company, records):
     assert_plain(context)
     assert context["contact"]["address"]["addressLine1"] == "12 Way"
     assert context["contact"]["value"] is None
+
+
+def test_every_named_row_is_read_in_one_round_trip(company, records):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    extra = [LoanFactory(borrower=records["person"]) for _ in range(3)]
+    with CaptureQueriesContext(connection) as queries:
+        context = hydrate_context(
+            company,
+            person=records["person"],
+            loan_id=records["loan"].pk,
+            loan_ids=["ext-L-1", records["loan2"].pk, *(loan.pk for loan in extra), records["loan2"].pk],
+            case_id=records["case"].pk,
+            statement_id=records["statement"].pk,
+        )
+    assert len(queries.captured_queries) == 1, [q["sql"][:80] for q in queries.captured_queries]
+    assert context["loan"]["id"] == records["loan"].pk
+    assert [loan["id"] for loan in context["loans"]] == [
+        records["loan"].pk,  # ext-L-1
+        records["loan2"].pk,
+        *(loan.pk for loan in extra),
+    ]
+    assert context["case"]["id"] == records["case"].pk
+    assert context["statement"]["id"] == records["statement"].pk
+
+
+def test_the_404_is_the_first_missing_reference_in_request_order(company, records):
+    person = records["person"]
+    cases = [
+        # (arguments, the field the 404 names)
+        (
+            {"loan_ids": [records["loan"].pk, "LN-AAAA-AAAA", "not-an-id"], "case_id": "CA-AAAA-AAAA"},
+            "loanIds: no loan 'LN-AAAA-AAAA'",
+        ),
+        ({"loan_id": "garbage", "loan_ids": ["LN-AAAA-AAAA"]}, "loanId: no loan 'garbage'"),
+        (
+            {"loan_id": records["loan"].pk, "case_id": records["case"].pk, "statement_id": "DD-AAAA-AAAA"},
+            "statementId: no ",
+        ),
+        ({"loan_ids": ["ext-nope"], "statement_id": "DD-AAAA-AAAA"}, "loanIds: no loan 'ext-nope'"),
+    ]
+    for arguments, message in cases:
+        with pytest.raises(NotFound) as raised:
+            hydrate_context(company, person=person, **arguments)
+        assert raised.value.message.startswith(message), (arguments, raised.value.message)
