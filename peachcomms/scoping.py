@@ -35,14 +35,12 @@ def get_scoped(
     borrower_id: str | None = None,
     field: str | None = None,
 ) -> M:
-    model = queryset if isinstance(queryset, type) else queryset.model
-    kwargs = _lookup(model, value)
-    if kwargs is not None and isinstance(queryset, type):
+    if isinstance(queryset, type):
         # A whole table (the common case): one read without the query compiler.
-        rows = fetch_many([_scoped_read(model, company_id, kwargs, borrower_id)])[0]
-        if rows:
-            return rows[0]
-    elif kwargs is not None:
+        return get_scoped_many(company_id, [(queryset, value, field)], borrower_id=borrower_id)[0]
+    model = queryset.model
+    kwargs = _lookup(model, value)
+    if kwargs is not None:
         qs = queryset.filter(company_id=company_id, **kwargs)
         if borrower_id is not None:
             qs = qs.filter(borrower_id=borrower_id)

@@ -146,11 +146,7 @@ def hydrate_context(
     wanted += [(Loan, value, "loanIds") for value in loan_ids]
     wanted += [(Case, case_id, "caseId")] if case_id else []
     wanted += [(Document, statement_id, "statementId")] if statement_id else []
-    found = iter(
-        get_scoped_many(company.pk, wanted, borrower_id=person.pk if person is not None else None)
-        if wanted
-        else []
-    )
+    found = iter(get_scoped_many(company.pk, wanted, borrower_id=person.pk if person is not None else None))
     loan = next(found) if loan_id else None
     loans: list[Loan] = [next(found) for _ in loan_ids] if loan_ids else ([loan] if loan is not None else [])
     case = next(found) if case_id else None
