@@ -87,6 +87,8 @@ def counted_send_times(
     and keeps the nearest ``limit`` of those: at most ``limit`` rows per channel and side,
     however long the history (compliance.md, "Cost"). Several channels in one condition
     (``channel = ANY``, or ``IN``) make PostgreSQL read the whole window instead."""
+    if not channels:
+        return []  # as the ORM's ``channel__in=[]``: nothing
     debt, debt_params = _debt(ctx)
     themes, themes_params = _any("theme", ctx.debt_collection_themes)
     counted, counted_params = _any("status_details", sorted(catalogue.status_details_counted()))

@@ -116,6 +116,11 @@ def test_hand_written_history_reads_match_the_orm(seed: int, borrower) -> None: 
         spoken = sorted(conversation_times_orm(ctx, rule, at))
         assert sorted(conversation_times(ctx, rule, at)) == spoken
         nonempty += bool(expected) + bool(spoken)
+    assert (
+        history.counted_send_times(ctx, [], at, window, 3)
+        == counted_send_times_orm(ctx, [], at, window, 3)
+        == []
+    )
     assert nonempty, "the random histories never matched anything: the comparison proved nothing"
 
 
