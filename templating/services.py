@@ -370,11 +370,16 @@ def free_form_email_render(
     language: str = selectors.DEFAULT_LANGUAGE,
     person: Borrower | None = None,
     contact: Contact | None = None,
+    settings_version: int | None = None,
 ) -> tuple[TemplateVersion, RenderedContent]:
     """The caller's content rendered through the active ``freeFormBranded`` email
-    template (the company's own, else the built-in one). No template → 404."""
+    template (the company's own, else the built-in one). No template → 404.
+    ``settings_version``: the company's, as read in the caller's unit of work (read here
+    when not given), so that rendering for several recipients reads it once."""
     language = selectors.language_check(language)
-    version = selectors.template_select(company, FREE_FORM_BRANDED, "email", language)
+    version = selectors.template_select(
+        company, FREE_FORM_BRANDED, "email", language, settings_version=settings_version
+    )
     context = free_form_context(
         company,
         subject_line=subject_line,

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from borrowers.models import Borrower, Company, Contact
+from borrowers.settings_cache import settings_version as current_settings_version
 from borrowers.validators import ValueInvalid, normalize_email
 from interactions.models import Interaction
 from interactions.selectors import interaction_get
@@ -161,6 +162,8 @@ def interaction_send_free_form_email(
     created_by = created_by_actor(actor)
     sender = sender_of(company, "email")
     now = timezone.now()
+    # One template selection for every recipient (the settings read once).
+    version_now = current_settings_version(company.pk)
 
     rendered: dict[tuple[str | None, str | None], tuple[str, RenderedContent]] = {}
     interactions: list[Interaction] = []
@@ -178,6 +181,7 @@ def interaction_send_free_form_email(
                 language=language,
                 person=recipient.borrower,
                 contact=recipient.contact,
+                settings_version=version_now,
             )
             rendered[key] = (version.pk, content)
         version_id, content = rendered[key]

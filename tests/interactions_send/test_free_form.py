@@ -127,3 +127,26 @@ def test_an_address_shared_by_two_borrowers_links_to_none(free_form, company, bo
     ContactFactory(borrower=BorrowerFactory(company=company), value="ada@example.com")
     row = Interaction.objects.get(pk=free_form().json()["data"]["interactionId"])
     assert (row.borrower_id, row.contact_id, row.content["to"]) == (None, None, "ada@example.com")
+
+
+def test_the_query_count_does_not_grow_with_the_recipients(free_form, company):
+    """The template is selected once (the company's settings read once), the borrowers
+    matched in one read, the interactions inserted in one statement."""
+    from itertools import count as numbers
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    addresses = (f"r{n}@example.com" for n in numbers())
+
+    def queries(recipients: int) -> int:
+        to = []
+        for _ in range(recipients):
+            to.append({"email": next(addresses)})
+            ContactFactory(borrower=BorrowerFactory(company=company), value=to[-1]["email"])
+        with CaptureQueriesContext(connection) as captured:
+            assert free_form(personalizations=[{"to": to}]).status_code == 202
+        return len(captured.captured_queries)
+
+    queries(1)  # the first request fills the process caches
+    assert queries(1) == queries(8)
