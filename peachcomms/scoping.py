@@ -60,6 +60,22 @@ def get_scoped_many(
     ``wanted``, in one round trip (:func:`peachcomms.db.fetch_many`); the rows in the same
     order. When some are missing, the error is the first missing one's, as if they had been
     read one by one."""
+    found = scoped_rows(company_id, wanted, borrower_id=borrower_id)
+    for (model, value, field), row in zip(wanted, found, strict=True):
+        if row is None:
+            raise scoped_not_found(model, value, borrower_id=borrower_id, field=field)
+    return found  # type: ignore[return-value]  # no None left
+
+
+def scoped_rows(
+    company_id: str,
+    wanted: Sequence[tuple[type[Model], str, str | None]],
+    *,
+    borrower_id: str | None = None,
+) -> list[Model | None]:
+    """The rows of :func:`get_scoped_many`, in one round trip, with None for each value
+    that names no row the caller may see (for callers that check each row in order and
+    raise :func:`scoped_not_found` themselves)."""
     reads: list[Read] = []
     slots: list[int | None] = []
     for model, value, _ in wanted:
@@ -68,13 +84,7 @@ def get_scoped_many(
         if read is not None:
             reads.append(read)
     results = fetch_many(reads) if reads else []
-    found: list[Model] = []
-    for (model, value, field), slot in zip(wanted, slots, strict=True):
-        rows = results[slot] if slot is not None else []
-        if not rows:
-            raise scoped_not_found(model, value, borrower_id=borrower_id, field=field)
-        found.append(rows[0])
-    return found
+    return [results[slot][0] if slot is not None and results[slot] else None for slot in slots]
 
 
 def scoped_read(

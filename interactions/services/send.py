@@ -36,7 +36,7 @@ from interactions.services.send_content import render_for_send
 from interactions.services.senders import Actor, PermissionMissing, created_by_actor, recipient_of, sender_of
 from peachcomms.db import fetch, insert
 from peachcomms.errors import BusinessRuleViolation, Conflict, InvalidInput, NotFound
-from peachcomms.scoping import get_scoped
+from peachcomms.scoping import get_scoped, scoped_not_found, scoped_rows
 from subjects.selectors import SubjectDescriptor, subject_canonical, subject_descriptor, theme_get
 from templating.hydration import hydrate_context, merge, plain
 
@@ -144,14 +144,16 @@ def _attachments(company: Company, borrower: Borrower, channel: str, values: lis
         raise InvalidInput.for_field("attachments", "Only email messages can carry attachments.")
     if len(values) > ATTACHMENTS_MAX:
         raise InvalidInput.for_field("attachments", f"At most {ATTACHMENTS_MAX} attachments.")
+    # All in one round trip; checked in order, so the first bad one is the error.
+    wanted = [(Document, value, f"attachments[{index}]") for index, value in enumerate(values)]
     documents: list[Document] = []
-    for index, value in enumerate(values):
-        document = get_scoped(
-            Document, company.pk, value, borrower_id=borrower.pk, field=f"attachments[{index}]"
-        )
+    found = scoped_rows(company.pk, wanted, borrower_id=borrower.pk)
+    for (_, value, field), document in zip(wanted, found, strict=True):
+        if document is None:
+            raise scoped_not_found(Document, value, borrower_id=borrower.pk, field=field)
         if not document.content:
             raise BusinessRuleViolation(
-                f"attachments[{index}]: document {document.pk} has no content yet; upload it first."
+                f"{field}: document {document.pk} has no content yet; upload it first."
             )
         if document.pk not in (d.pk for d in documents):
             documents.append(document)

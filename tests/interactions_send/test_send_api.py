@@ -587,6 +587,35 @@ def test_attachments_off_email_other_borrower_or_empty_are_refused(send, company
     assert count() == 0
 
 
+def test_attachments_are_read_together_and_the_first_bad_one_is_the_error(send, borrower, contacts):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    good = [_document_with_content(borrower) for _ in range(3)]
+    empty = DocumentFactory(borrower=borrower)
+    missing = "DD-AAAA-AAAA"
+    # In request order: the document without content comes first, so it is the error …
+    response = send(attachments=[good[0].pk, empty.pk, missing])
+    assert (response.status_code, response.json()["message"]) == (
+        422,
+        f"attachments[1]: document {empty.pk} has no content yet; upload it first.",
+    )
+    # … and here the missing one does.
+    response = send(attachments=[good[0].pk, missing, empty.pk])
+    assert (response.status_code, response.json()["message"]) == (
+        404,
+        f"attachments[1]: no document '{missing}' of this borrower.",
+    )
+    assert count() == 0
+    send(attachments=[good[0].pk])  # warm the process caches
+    with CaptureQueriesContext(connection) as one:
+        send(attachments=[good[0].pk])
+    with CaptureQueriesContext(connection) as three:
+        data = send(attachments=[document.pk for document in good]).json()["data"]
+    assert data["content"]["attachments"] == [document.pk for document in good]
+    assert len(three.captured_queries) == len(one.captured_queries)
+
+
 # Idempotency
 
 
