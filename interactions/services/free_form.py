@@ -20,7 +20,6 @@ from borrowers.models import Borrower, Company, Contact
 from borrowers.settings_cache import settings_version as current_settings_version
 from borrowers.validators import ValueInvalid, normalize_email
 from interactions.models import Interaction
-from interactions.selectors import interaction_get
 from interactions.services.senders import Actor, created_by_actor, sender_of
 from peachcomms.errors import InvalidInput
 from peachcomms.scoping import get_scoped
@@ -155,7 +154,10 @@ def interaction_send_free_form_email(
     )
     previous = None
     if data.get("previousInteractionId"):
-        previous = interaction_get(company, data["previousInteractionId"], field="previousInteractionId")
+        # Only its id is kept: the row without the representation's join (as a send does).
+        previous = get_scoped(
+            Interaction, company.pk, data["previousInteractionId"], field="previousInteractionId"
+        )
     theme = theme_get(data["theme"]).theme if data.get("theme") else None
     language = data.get("language") or DEFAULT_LANGUAGE
     recipients = _match(company, person, recipients)
