@@ -6,6 +6,7 @@ DATABASE_URL, REDIS_URL, SECRET_KEY and the provider credentials (design.md,
 "Configuration").
 """
 
+import hashlib
 from pathlib import Path
 
 import environ
@@ -89,6 +90,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # instead of failing with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+    )
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    # The test database is named after this checkout, so that two checkouts sharing one
+    # PostgreSQL never drop each other's (pytest-xdist adds _gw0, _gw1, ... per worker).
+    _checkout = hashlib.sha256(str(BASE_DIR).encode()).hexdigest()[:8]
+    DATABASES["default"].setdefault("TEST", {}).setdefault(
+        "NAME", f"test_{DATABASES['default']['NAME']}_{_checkout}"
     )
 #: The send path's hot statements are prepared once per database session
 #: (peachcomms.db; ADR 0006). Turn off behind a pooler in transaction mode.
