@@ -408,7 +408,7 @@ def test_use_template_false_takes_the_content_from_the_context(send, contacts):
 
 def test_override_template_id(send, company, other_company, contacts):
     own = TemplateVersionFactory(
-        descriptor=TemplateDescriptorFactory(company=company, subject="welcome", channel="email"),
+        descriptor=TemplateDescriptorFactory(company=company, subject="paymentDueReminder", channel="email"),
         subject_line_template="Override for {{ person.name.firstName }}",
     )
     data = send(overrideTemplateId=own.pk).json()["data"]
