@@ -14,6 +14,7 @@ from borrowers.models import Contact
 from compliance.guard import GuardRequest, decide
 from compliance.models import ComplianceRule
 from interactions.models import Interaction
+from interactions.services import interaction_update
 from subjects.models import CompanySubjectSetting
 from templating.services import RenderRequest, template_render, template_version_activate
 from tests.conftest import make_client
@@ -623,11 +624,32 @@ def test_interaction_external_id_makes_a_retry_return_the_same_interaction(send,
     first = send(interactionExternalId="lender-42")
     second = send(interactionExternalId="lender-42")
     assert (first.status_code, first.json()["message"]) == (200, "queued")
-    assert (second.status_code, second.json()["message"]) == (200, "already queued")
+    assert (second.status_code, second.json()["message"]) == (200, "already queued: scheduled")
     assert second.json()["data"] == first.json()["data"]
     assert first.json()["data"]["externalId"] == "lender-42"
     assert count() == 1
     assert published == [first.json()["data"]["id"]]
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"status": "inProgress"}, "already sending: inProgress"),
+        ({"statusDetails": "emailSent"}, "already sent: attempted (emailSent)"),
+        ({"statusDetails": "emailDelivered"}, "already sent: succeeded (emailDelivered)"),
+        ({"statusDetails": "emailBounced"}, "already processed: failed (emailBounced)"),
+        ({"status": "canceled"}, "already canceled: canceled"),
+    ],
+)
+def test_a_retry_answers_with_the_interactions_real_status(send, contacts, published, changes, message):
+    first = send(interactionExternalId="lender-43").json()["data"]
+    row = Interaction.objects.get(pk=first["id"])
+    interaction_update(interaction=row, data=changes)  # as the provider's events would
+    retry = send(interactionExternalId="lender-43")
+    assert (retry.status_code, retry.json()["message"]) == (200, message)
+    data = retry.json()["data"]
+    assert (data["id"], data["status"]) == (first["id"], Interaction.objects.get(pk=first["id"]).status)
+    assert (count(), published) == (1, [first["id"]])
 
 
 def test_a_retry_is_answered_even_when_the_guard_would_now_refuse(send, borrower, contacts):
