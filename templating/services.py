@@ -369,14 +369,19 @@ def free_form_email_render(
     content_plain: str = "",
     language: str = selectors.DEFAULT_LANGUAGE,
     person: Borrower | None = None,
+    person_id: str | None = None,
     contact: Contact | None = None,
     settings_version: int | None = None,
 ) -> tuple[TemplateVersion, RenderedContent]:
     """The caller's content rendered through the active ``freeFormBranded`` email
     template (the company's own, else the built-in one). No template → 404.
+    ``person`` is hydrated as ``person``; ``person_id`` (the preview's ``personId``) is
+    resolved within the company when no ``person`` is given (404 naming ``personId``).
     ``settings_version``: the company's, as read in the caller's unit of work (read here
     when not given), so that rendering for several recipients reads it once."""
     language = selectors.language_check(language)
+    if person is None and person_id:
+        person = get_scoped(Borrower, company.pk, person_id, field="personId")
     version = selectors.template_select(
         company, FREE_FORM_BRANDED, "email", language, settings_version=settings_version
     )

@@ -317,3 +317,36 @@ def test_preview_free_form_email_with_the_builtin_layout(api):
 def test_preview_free_form_bad_input(api):
     for data in ({"contentHtml": 5}, {"language": "english"}, {"bogus": True}):
         assert api.post("/api/communicator/preview-free-form-email", data, format="json").status_code == 400
+
+
+def test_preview_free_form_email_hydrates_person_like_the_send(api, company, person, make_template):
+    make_template(
+        company,
+        subject="freeFormBranded",
+        subject_line="{{ subjectLine }}",
+        html="<p>Dear {{ person.name.firstName }} ({{ person.id }})</p>{{ contentHtml }}",
+        text="{{ person.name.firstName }}: {{ contentPlain }}",
+    )
+    url = "/api/communicator/preview-free-form-email"
+    response = api.post(url, {"subjectLine": "Hi", "contentPlain": "x", "personId": person.pk}, format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json() == {
+        "subjectLine": "Hi",
+        "contentHtml": f"<p>Dear Ada ({person.pk})</p>",
+        "contentText": "Ada: x",
+    }
+    # without personId, person is null (rendered empty)
+    response = api.post(url, {"subjectLine": "Hi", "contentPlain": "x"}, format="json")
+    assert response.json() == {"subjectLine": "Hi", "contentHtml": "<p>Dear  ()</p>", "contentText": ": x"}
+
+
+def test_preview_free_form_email_person_of_another_company_is_404(api, other_company, person):
+    stranger = BorrowerFactory(company=other_company)
+    url = "/api/communicator/preview-free-form-email"
+    for value in (stranger.pk, "BO-AAAA-BBBB", "ext-nobody"):
+        response = api.post(url, {"subjectLine": "Hi", "personId": value}, format="json")
+        assert response.status_code == 404, value
+        assert response.json()["message"] == f"personId: no borrower '{value}'."
+    response = api.post(url, {"subjectLine": "Hi", "personId": "LN-AAAA-BBBB"}, format="json")
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["personId"]

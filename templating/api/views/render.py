@@ -176,9 +176,12 @@ class FreeFormPreviewView(RenderBaseView):
         description=(
             "Renders the active `freeFormBranded` email template (the company's, else the built-in "
             "one) with the caller's `subjectLine`, `contentHtml` and `contentPlain` as variables "
-            "of those names, plus `company`. `contentHtml` is first sanitised to a safe allow-list "
-            "of tags and attributes (no scripts, event handlers, styles or `javascript:` URLs); "
-            "`contentPlain` defaults to the text of the sanitised HTML. Returns "
+            "of those names, plus `company` and `person`. `contentHtml` is first sanitised to a "
+            "safe allow-list of tags and attributes (no scripts, event handlers, styles or "
+            "`javascript:` URLs); "
+            "`contentPlain` defaults to the text of the sanitised HTML. `personId` hydrates "
+            "`person` as send-free-form-email does (404 for an id that is not a borrower of this "
+            "company); without it `person` is null. Returns "
             "`{subjectLine, contentHtml, contentText}` bare. 404 when no `freeFormBranded` email "
             "template exists for the language or `en`."
         ),
@@ -196,5 +199,6 @@ class FreeFormPreviewView(RenderBaseView):
             content_html=data["contentHtml"],
             content_plain=data["contentPlain"],
             language=data["language"],
+            person_id=data.get("personId"),
         )
         return Response(content.as_json())
