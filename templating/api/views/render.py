@@ -33,7 +33,9 @@ FMT = OpenApiParameter(
 RENDER_NOTES = (
     " The template is the company's enabled descriptor for (subject, channel, language), else "
     "the built-in default; a language without a template falls back to `en`. Context: `company`, "
-    "`person`, `contact` (null unless named), `loan`, `loans`, `case`, `statement` as the API "
+    "`person`, `contact` (null unless named; for `channel: mail` with a `personId`, the address a "
+    "letter send would go to: the person's own valid, unarchived address contact, primary → "
+    "secondary → additional), `loan`, `loans`, `case`, `statement` as the API "
     "represents them, with `context` merged over them. 400 unknown subject or channel; 404 "
     "unknown id (the message names the field) or no template; 422 render failure (the message "
     "names the part, the line and the problem)."
