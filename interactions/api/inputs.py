@@ -71,9 +71,17 @@ class InteractionLogSerializer(StrictSerializer):
 
     channel = ChannelField()
     direction = serializers.ChoiceField(choices=Interaction.Direction.values)
-    subject = serializers.CharField(max_length=64, help_text="Deprecated aliases are rewritten.")
+    subject = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_null=True,
+        help_text="Optional (a logged call may have a theme and no subject; null when absent). "
+        "Deprecated aliases are rewritten.",
+    )
     theme = serializers.CharField(
-        max_length=64, required=False, help_text="Defaults to the subject's theme; required when it has none."
+        max_length=64,
+        required=False,
+        help_text="Defaults to the subject's theme; required without a subject or when it has none.",
     )
     status = _status_field(
         required=False, help_text="Defaults to what statusDetails implies, else 'succeeded'."
@@ -86,7 +94,9 @@ class InteractionLogSerializer(StrictSerializer):
     caseId = ObjectIdField("CS", required=False)
     externalId = serializers.CharField(max_length=255, required=False)
     previousInteractionId = ObjectIdField("IT", required=False)
-    statementId = serializers.CharField(max_length=64, required=False)
+    statementId = ObjectIdField(
+        "DD", required=False, help_text="A statement document (DD-…) of the borrower, as a send's."
+    )
     supercaseBulkOperationId = serializers.CharField(max_length=64, required=False)
     startedAt = serializers.DateTimeField(required=False)
     endedAt = serializers.DateTimeField(required=False)
@@ -94,7 +104,7 @@ class InteractionLogSerializer(StrictSerializer):
     metaData = MetaDataField()
     sensitive = serializers.BooleanField(required=False)
     isTransactional = serializers.BooleanField(
-        required=False, help_text="Defaults to the subject descriptor's default."
+        required=False, help_text="Defaults to the subject descriptor's default; false without a subject."
     )
 
 

@@ -17,6 +17,7 @@ from interactions.api.send_inputs import (
     SendSerializer,
 )
 from interactions.api.serializers import InteractionSerializer
+from interactions.models import Interaction
 from peachcomms.api.schema import enveloped, error_response
 from peachcomms.api.views import CompanyScopedView
 
@@ -26,6 +27,26 @@ RESEND_MESSAGE = "Resent without a Compliance Guard check: the caller owns that 
 FREE_FORM_MESSAGE = (
     "Queued without a Compliance Guard check (free-form branded email): one interaction per recipient."
 )
+
+#: The answer to a replayed keyed send says where the first one got: "already <phase>:
+#: <status>", with its statusDetails when it has some ("already sent: succeeded (emailDelivered)").
+REPLAY_PHASES = {
+    Interaction.Status.SCHEDULED: "queued",
+    Interaction.Status.IN_PROGRESS: "sending",
+    Interaction.Status.ATTEMPTED: "sent",
+    Interaction.Status.SUCCEEDED: "sent",
+    Interaction.Status.FAILED: "processed",
+    Interaction.Status.CANCELED: "canceled",
+}
+
+
+def replay_message(interaction: Interaction) -> str:
+    """``message`` of a send whose ``interactionExternalId`` an earlier send used: that
+    interaction's real status, not the "queued" of the first answer."""
+    phase = REPLAY_PHASES.get(interaction.status, "requested")
+    details = f" ({interaction.status_details})" if interaction.status_details else ""
+    return f"already {phase}: {interaction.status}{details}"
+
 
 SEND_DESCRIPTION = """\
 Creates an outbound interaction, checks it against Compliance Guard and queues it.
@@ -73,8 +94,12 @@ insert, atomically per borrower → queue after commit.
 - **attachments**: documents of this borrower that have content (422 otherwise), `email` only
   (400); `content.attachments` holds their ids (file names in `metaData.attachmentFileNames`);
   the bytes are read when the message is dispatched.
-- **interactionExternalId**: a repeat returns the interaction the first send created, with
-  message `already queued`, and sends nothing more (also for concurrent repeats). The value
+- **interactionExternalId**: a repeat returns the interaction the first send created, as it is
+  now, and sends nothing more (also for concurrent repeats). Its `message` says where that
+  interaction got: `already <phase>: <status>` plus `(<statusDetails>)` when set, the phase
+  being `queued` (scheduled), `sending` (inProgress), `sent` (attempted, succeeded),
+  `processed` (failed) or `canceled`; e.g. `already queued: scheduled`,
+  `already sent: succeeded (emailDelivered)`. The value
   naming a different send (another borrower, channel or subject) or a logged interaction → 409.
 - **createdBy**: every API key is an integration (`userType: integration`); `agentCanSend: false`
   refuses only agents (staff users), so it does not apply to API keys.
@@ -113,7 +138,8 @@ class SendView(CompanyScopedView):
             self.input(SendSerializer),
             settings_version=self.company.settings_version,  # read with the key, just now
         )
-        return self.respond(self.output(interaction), message="queued" if created else "already queued")
+        message = "queued" if created else replay_message(interaction)
+        return self.respond(self.output(interaction), message=message)
 
 
 class ResendView(CompanyScopedView):

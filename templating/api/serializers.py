@@ -188,6 +188,12 @@ class RenderedContentSerializer(serializers.Serializer):
 
 
 class FreeFormPreviewSerializer(StrictSerializer):
+    personId = ObjectIdField(
+        "BO",
+        required=False,
+        help_text="Hydrated as `person`, as send-free-form-email does for its `personId` (404 when "
+        "not a borrower of this company); `person` is null without it.",
+    )
     subjectLine = StringField(required=False, allow_blank=True, max_length=1000, default="")
     contentHtml = StringField(
         required=False, allow_blank=True, max_length=FREE_FORM_MAX_CHARS, default="", trim_whitespace=False

@@ -109,7 +109,7 @@ def test_the_packaged_loader_serves_the_shared_file_once_read():
         f'{{% from "layouts/{SHARED_VARIABLES}" import brand, reachUs with context %}}'
         "{{ brand }}: {{ reachUs }}"
     )
-    assert module.render(company=COMPANY) == "Peach: call us at +1 415 555 0100"
+    assert module.render(company=COMPANY) == "Peach: call us at (415) 555-0100"
 
 
 SHARED = (
