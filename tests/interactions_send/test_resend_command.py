@@ -5,16 +5,19 @@ checked against Compliance Guard unless ``--skip-compliance-check`` (warned)."""
 from __future__ import annotations
 
 import io
+import threading
+from collections import Counter
 from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command, execute_from_command_line
-from django.db import connections
+from django.db import connection, connections
 
 from interactions.management.commands.resend_interactions import SKIP_WARNING
 from interactions.models import Interaction
-from interactions.services import interaction_resend
+from interactions.selectors import resend_selection
+from interactions.services import interaction_resend, interaction_resend_checked
 from tests.factories import BorrowerFactory, InteractionFactory
 from tests.interactions_send import resend_scenarios
 from tests.interactions_send.conftest import count
@@ -375,3 +378,39 @@ def test_bad_input_is_refused_and_errors_are_counted(company, history, published
     with pytest.raises(CommandError, match="not interaction ids: BO-1"):
         run("--company", company.pk, "--ids", "BO-1")
     assert (count(), published) == (before, [])
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_checked_resends_to_one_borrower_stop_at_the_cap(clock, borrower, contacts, published):
+    # Six collection texts sent eight days ago (outside the seven-day window): resent at
+    # once from six threads, each with its own connection, the borrower lock lets the
+    # guard see each committed copy, so exactly the cap (three, normal intensity) go out.
+    clock.now -= timedelta(days=8)
+    originals = [text_original(borrower, contacts["phone"], send_at=clock.now) for _ in range(6)]
+    clock.now += timedelta(days=8)
+    barrier = threading.Barrier(len(originals))
+    outcomes: list[tuple[str, str | None]] = []
+    errors: list[BaseException] = []
+
+    def resend(original_id: str) -> None:
+        try:
+            (row,) = resend_selection(Interaction.objects.filter(pk=original_id), include_resends=False).rows
+            barrier.wait(timeout=30)
+            outcome = interaction_resend_checked(row, SYSTEM)
+            outcomes.append((outcome.kind, outcome.refusal.reason if outcome.refusal else None))
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=resend, args=(original.pk,)) for original in originals]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    assert Counter(outcomes) == Counter({("resent", None): 3, ("refused", "frequency"): 3})
+    copies = Interaction.objects.filter(previous_interaction_id__in=[o.pk for o in originals])
+    assert sorted(copies.values_list("pk", flat=True)) == sorted(published)
+    assert copies.count() == 3
