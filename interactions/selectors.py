@@ -149,12 +149,19 @@ def _is_resend() -> models.Case:
         subject=F("previous_interaction__subject"),
     )
     for key in RESEND_SAME_CONTENT:
-        ours = Coalesce(KeyTextTransform(key, "content"), Value(""), output_field=TextField())
-        theirs = Coalesce(
-            KeyTextTransform(key, "previous_interaction__content"), Value(""), output_field=TextField()
-        )
-        same &= Q(Exact(ours, theirs))
+        same &= Q(Exact(_content_text("content", key), _content_text("previous_interaction__content", key)))
     return models.Case(When(same, then=Value(True)), default=Value(False), output_field=BooleanField())
+
+
+def _content_text(column: str, key: str) -> models.Case:
+    """The text of ``column``'s ``key``; '' when the key is absent or null (a copy writes
+    every key, its original may lack some; and PostgreSQL reads a JSON null as NULL where
+    SQLite reads 'null')."""
+    return models.Case(
+        When(Q(**{f"{column}__{key}": None}), then=Value("")),
+        default=Coalesce(KeyTextTransform(key, column), Value("")),
+        output_field=TextField(),
+    )
 
 
 @dataclass(frozen=True)

@@ -204,7 +204,9 @@ def test_resends_are_skipped_unless_included(
 ):
     clock.now -= timedelta(hours=1)
     email = contacts["email"]
-    original = email_original(borrower, email, supercase_bulk_operation_id="b2")
+    # Without a contentHtml key: its copy has one (null), and is still a copy.
+    content = {"subjectLine": "Due soon", "contentText": "Pay by Friday.", "to": email.value}
+    original = email_original(borrower, email, supercase_bulk_operation_id="b2", content=content)
     resent = interaction_resend(company, SYSTEM, original.pk)
     Interaction.objects.filter(pk=resent.pk).update(supercase_bulk_operation_id="b2")
     # Threaded on the original but a different message: not a resend.
