@@ -70,7 +70,11 @@ def test_deprecated_alias_resolves_to_the_current_subject(api):
 def test_unknown_subject_is_404(api):
     response = api.get("/api/communicator/subjects/noSuchSubject")
     assert response.status_code == 404
-    assert response.json() == {"status": 404, "message": "Unknown subject 'noSuchSubject'."}
+    assert response.json() == {
+        "status": 404,
+        "message": "Unknown subject 'noSuchSubject'. "
+        "See GET /api/communicator/subjects for the valid values.",
+    }
     response = api.put("/api/communicator/subjects/noSuchSubject", {"agentCanSend": False}, format="json")
     assert response.status_code == 404
     assert CompanySubjectSetting.objects.count() == 0
