@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -12,7 +14,7 @@ from peachcomms.api.views import CompanyScopedView
 from peachcomms.errors import NotFound
 from subjects import services
 from subjects.api.serializers import SubjectDescriptorSerializer, SubjectSettingSerializer
-from subjects.selectors import subject_descriptor, subject_descriptors
+from subjects.selectors import subject_channels, subject_descriptor, subject_descriptors
 
 SUBJECT_PARAMETER = OpenApiParameter(
     "subject",
@@ -25,16 +27,26 @@ SUBJECT_PARAMETER = OpenApiParameter(
 UNKNOWN_SUBJECT = error_response(404, "No subject of that name (nor a deprecated alias of one).")
 
 
-class SubjectsView(CompanyScopedView):
+class SubjectCatalogueView(CompanyScopedView):
     serializer_class = SubjectDescriptorSerializer
     permission_scope = "communicator"
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        if self.request is not None and self.request.auth is not None:
+            context["channels"] = subject_channels(self.company)
+        return context
+
+
+class SubjectsView(SubjectCatalogueView):
     pagination_class = None  # bare: the whole catalogue, no envelope
 
     @extend_schema(
         operation_id="subjects_list",
         summary="List the subject catalogue (bare)",
         description="Every subject, built-in values with the caller's company overrides applied, "
-        "ordered by name. Bare: a JSON array, no envelope and no pagination.",
+        "ordered by name, each with the `channels` it has a template for. Bare: a JSON array, no "
+        "envelope and no pagination.",
         tags=["communicator"],
         responses=SubjectDescriptorSerializer(many=True),
     )
@@ -42,10 +54,7 @@ class SubjectsView(CompanyScopedView):
         return Response(self.get_serializer(subject_descriptors(self.company), many=True).data)
 
 
-class SubjectView(CompanyScopedView):
-    serializer_class = SubjectDescriptorSerializer
-    permission_scope = "communicator"
-
+class SubjectView(SubjectCatalogueView):
     @extend_schema(
         operation_id="subjects_get",
         summary="Get a subject descriptor (bare)",
