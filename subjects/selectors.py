@@ -162,7 +162,7 @@ def company_subject_settings(
 #: Extension point: what tells, for a company, the channels each subject has a template
 #: for. The templating app registers its selector when it is ready (subjects sit below
 #: templating and never import it); until then no subject has any.
-ChannelsSource = Callable[[Company], dict[str, list[str]]]
+ChannelsSource = Callable[[Company, int | None], dict[str, list[str]]]
 _channels_source: list[ChannelsSource] = []
 
 
@@ -171,15 +171,17 @@ def register_channels_source(source: ChannelsSource) -> None:
     _channels_source[:] = [source]
 
 
-def subject_channels(company: Company) -> dict[str, list[str]]:
+def subject_channels(company: Company, *, version: int | None = None) -> dict[str, list[str]]:
     """``{subject: [channel, ...]}``: the channels the company can render each subject on
-    (its own enabled templates and the built-in ones); a subject with none is absent."""
-    return _channels_source[0](company) if _channels_source else {}
+    (its own enabled templates and the built-in ones); a subject with none is absent.
+    ``version``: the company's settings version, as for :func:`subject_descriptor`."""
+    return _channels_source[0](company, version) if _channels_source else {}
 
 
-def subject_descriptors(company: Company) -> list[SubjectDescriptor]:
-    """Every subject as the company sees it, in catalogue order (two queries at most)."""
-    settings = {s.subject_id: s for s in CompanySubjectSetting.objects.filter(company_id=company.pk)}
+def subject_descriptors(company: Company, *, version: int | None = None) -> list[SubjectDescriptor]:
+    """Every subject as the company sees it, in catalogue order (its overrides from the
+    process cache, as :func:`company_subject_settings`)."""
+    settings = company_subject_settings(company, version=version)
     return [_with_overrides(base, settings.get(name)) for name, base in sorted(_subjects().items())]
 
 

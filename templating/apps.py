@@ -11,4 +11,6 @@ class TemplatingConfig(AppConfig):
         from subjects.selectors import register_channels_source
         from templating.selectors import template_channels_by_subject
 
-        register_channels_source(template_channels_by_subject)
+        register_channels_source(
+            lambda company, version: template_channels_by_subject(company, settings_version=version)
+        )

@@ -9,6 +9,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from borrowers import settings_cache
 from peachcomms.api.schema import error_response
 from peachcomms.api.views import CompanyScopedView
 from peachcomms.errors import NotFound
@@ -31,11 +32,14 @@ class SubjectCatalogueView(CompanyScopedView):
     serializer_class = SubjectDescriptorSerializer
     permission_scope = "communicator"
 
-    def get_serializer_context(self) -> dict[str, Any]:
-        context = super().get_serializer_context()
-        if self.request is not None and self.request.auth is not None:
-            context["channels"] = subject_channels(self.company)
-        return context
+    def represent(self, descriptors: Any, *, version: int | None, many: bool = False) -> Any:
+        """The descriptors with the channels the company has templates for, read as of
+        ``version`` (the settings version the descriptors were read at; None: now)."""
+        context = {
+            **self.get_serializer_context(),
+            "channels": subject_channels(self.company, version=version),
+        }
+        return SubjectDescriptorSerializer(descriptors, many=many, context=context).data
 
 
 class SubjectsView(SubjectCatalogueView):
@@ -51,7 +55,10 @@ class SubjectsView(SubjectCatalogueView):
         responses=SubjectDescriptorSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
-        return Response(self.get_serializer(subject_descriptors(self.company), many=True).data)
+        # One read of the settings version; overrides and channels come from the cache.
+        version = settings_cache.settings_version(self.company.pk)
+        descriptors = subject_descriptors(self.company, version=version)
+        return Response(self.represent(descriptors, version=version, many=True))
 
 
 class SubjectView(SubjectCatalogueView):
@@ -63,7 +70,9 @@ class SubjectView(SubjectCatalogueView):
         responses={200: SubjectDescriptorSerializer, 404: UNKNOWN_SUBJECT},
     )
     def get(self, request: Request, subject: str) -> Response:
-        return Response(self.output(subject_descriptor(self.company, subject, missing=NotFound)))
+        version = settings_cache.settings_version(self.company.pk)
+        descriptor = subject_descriptor(self.company, subject, missing=NotFound, version=version)
+        return Response(self.represent(descriptor, version=version))
 
     @extend_schema(
         operation_id="subjects_update",
@@ -82,4 +91,4 @@ class SubjectView(SubjectCatalogueView):
     def put(self, request: Request, subject: str) -> Response:
         data = self.input(SubjectSettingSerializer)
         descriptor = services.subject_setting_update(self.company, subject, data)
-        return Response(self.output(descriptor))
+        return Response(self.represent(descriptor, version=None))

@@ -13,6 +13,7 @@ PAYMENT_DUE_REMINDER = {
     "agentCanSend": True,
     "previewOnly": False,
     "isTransactional": True,
+    "channels": ["email", "text", "voice"],
 }
 FREE_FORM = {
     "subject": "freeForm",
@@ -22,12 +23,13 @@ FREE_FORM = {
     "agentCanSend": True,
     "previewOnly": False,
     "isTransactional": False,
+    "channels": [],
 }
 
 
 def test_list_is_the_whole_catalogue_bare(api, django_assert_num_queries):
     api.get("/api/communicator/subjects")  # warms the per-process catalogue, stamps the key
-    with django_assert_num_queries(2):  # the key, the company's overrides
+    with django_assert_num_queries(2):  # the key, the company's settings version
         response = api.get("/api/communicator/subjects")
     assert response.status_code == 200
     body = response.json()
@@ -46,6 +48,7 @@ def test_list_is_the_whole_catalogue_bare(api, django_assert_num_queries):
         "agentCanSend": True,
         "previewOnly": True,
         "isTransactional": True,
+        "channels": ["email", "text", "voice"],
     }
     assert by_name["ceaseCommunicationAcknowledgement"]["caseTypes"] == ["ceaseCommunication"]
     assert by_name["loanOverdueFirstNotice"]["theme"] == "opsCollDebt"

@@ -92,6 +92,11 @@ class TemplateDescriptorView(TemplatesView):
     @extend_schema(
         operation_id="templatedescriptors_get",
         summary="Get a template descriptor",
+        description=(
+            "One of the company's descriptors, or a built-in one (`TD-…`; with `overriddenBy` "
+            "naming the company's descriptor used instead, if any). `requiredContext` and "
+            "`contextVariables` describe the active version, as in the list."
+        ),
         tags=TAGS,
         parameters=[DESCRIPTOR_ID],
         responses=enveloped(TemplateDescriptorSerializer),
