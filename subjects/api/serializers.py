@@ -43,11 +43,13 @@ class SubjectDescriptorSerializer(RepresentationPlanMixin, serializers.Serialize
 class SubjectSettingSerializer(StrictSerializer):
     """The company's override of a subject. A field not sent keeps its current value; null
     removes the company's override of that field (the built-in value applies again).
-    `subject`, `title` and `isTransactional` may be sent back as read; they are ignored."""
+    `subject`, `title`, `isTransactional` and `channels` may be sent back as read; they are
+    ignored."""
 
     subject = serializers.CharField(read_only=True)
     title = serializers.CharField(read_only=True)
     isTransactional = serializers.BooleanField(source="is_transactional", read_only=True)
+    channels = serializers.ListField(child=serializers.CharField(), read_only=True)
 
     theme = serializers.CharField(
         required=False,
