@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -91,7 +90,7 @@ class TemplateDescriptorSerializer(CamelModelSerializer):
     def get_isBuiltIn(self, obj: TemplateDescriptor) -> bool:  # noqa: N802
         return obj.company_id is None
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_overriddenBy(self, obj: TemplateDescriptor) -> str | None:  # noqa: N802
         return getattr(obj, "overridden_by", None) if obj.company_id is None else None
 
