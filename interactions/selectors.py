@@ -18,7 +18,7 @@ from peachcomms.api.ids import lookup_kwargs
 from peachcomms.db import json_list_contains
 from peachcomms.errors import InvalidInput
 from peachcomms.scoping import get_scoped, id_prefix
-from subjects.selectors import subject_canonical, theme_get
+from subjects.selectors import subject_check, theme_get
 
 
 class InteractionFilters(TypedDict, total=False):
@@ -98,12 +98,7 @@ def interaction_list(
         if param in filters:
             qs = qs.filter(**{column: filters[param]})
     if "subject" in filters:
-        subject = subject_canonical(filters["subject"])
-        if subject is None:
-            raise InvalidInput(
-                f"Unknown subject '{filters['subject'][:64]}'.", errors={"subject": ["Unknown subject."]}
-            )
-        qs = qs.filter(subject=subject)
+        qs = qs.filter(subject=subject_check(filters["subject"]))
     if "theme" in filters:
         qs = qs.filter(theme=theme_get(filters["theme"]).theme)
     if "createdAtFrom" in filters:

@@ -23,9 +23,9 @@ from markupsafe import Markup
 from borrowers import services as borrower_services
 from borrowers.models import Borrower, Company, Contact, Document
 from borrowers.selectors import borrower_contacts, contact_select
-from peachcomms.errors import Conflict, InvalidInput
+from peachcomms.errors import Conflict
 from peachcomms.scoping import get_scoped
-from subjects.selectors import subject_canonical, subject_descriptor
+from subjects.selectors import subject_check, subject_descriptor
 from templating import selectors
 from templating.hydration import hydrate_context
 from templating.models import TemplateDescriptor, TemplateVersion
@@ -100,12 +100,7 @@ def template_descriptor_create(*, company: Company | None, data: dict[str, Any])
     if company is not None:
         data["subject"] = subject_descriptor(company, data["subject"]).subject
     else:
-        canonical = subject_canonical(data["subject"])
-        if canonical is None:
-            raise InvalidInput(
-                f"Unknown subject '{data['subject'][:64]}'.", errors={"subject": ["Unknown subject."]}
-            )
-        data["subject"] = canonical
+        data["subject"] = subject_check(data["subject"])
     selectors.channel_check(data["channel"])
     selectors.language_check(data.get("language", selectors.DEFAULT_LANGUAGE))
     descriptor = TemplateDescriptor(

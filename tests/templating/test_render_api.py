@@ -162,7 +162,10 @@ def test_render_errors(api, templates, person, loan):
     response = api.post(
         "/api/communicator/render", {**body(person, loan), "subject": "custom2"}, format="json"
     )
-    assert response.json()["message"] == "No template for subject custom2 on channel email."
+    assert response.json()["message"] == (
+        "No template for subject custom2 on channel email: it has no template on any channel "
+        "(create one: POST /api/communicator/templatedescriptors)."
+    )
     response = api.post(
         "/api/communicator/render",
         {**body(person, loan), "context": {}, "strictUndefined": True},
