@@ -246,7 +246,8 @@ def test_sliding_window_allows_a_call_between_two_far_apart_groups() -> None:
 
 def _history(borrower, count: int) -> None:  # noqa: ANN001
     """``count`` interactions of every kind the frequency query skips or counts: old calls,
-    texts, inbound calls, calls flagged transactional (counted all the same), and 6 counted calls in the window."""
+    texts, inbound calls, calls flagged transactional (counted all the same), and 6
+    counted calls in the window."""
     kinds = [
         {"channel": "voice"},
         {"channel": "text"},
