@@ -196,3 +196,54 @@ def test_a_body_at_the_limit_is_accepted_and_one_level_more_is_not(api):
     response = api.post("/api/people", over, content_type="application/json")
     assert (response.status_code, response.json()["message"]) == (400, DEPTH_MESSAGE)
     assert Borrower.objects.count() == 1
+
+
+SURROGATE = "Surrogate characters are not allowed: U+D800."
+
+
+@pytest.mark.parametrize(
+    ("context", "field"),
+    [
+        ({"note": "\ud800"}, "context.note"),
+        ({"loan": {"names": ["ok", "x\ud800"]}}, "context.loan.names[1]"),
+        ({"\ud800": "value"}, "context.\\ud800"),
+    ],
+    ids=["value", "nested value", "key"],
+)
+def test_a_lone_surrogate_in_a_render_json_context_is_400_naming_it(api, context, field):
+    body = {"subject": "paymentDueReminder", "channel": "email"}
+    clean = api.post(
+        "/api/communicator/render-json",
+        json.dumps({**body, "context": {"note": "ok"}}),
+        content_type="application/json",
+    )
+    assert clean.status_code == 200, clean.content
+    response = api.post(
+        "/api/communicator/render-json",
+        json.dumps({**body, "context": context}),
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "status": 400,
+        "message": f"Invalid field '{field}': {SURROGATE}",
+        "errors": {field: [SURROGATE]},
+    }
+
+
+def test_a_lone_surrogate_in_metadata_is_400_and_writes_nothing(api):
+    body = json.dumps({"externalId": "crm-1", "metaData": {"tags": {"a": "\udfff"}}})
+    response = api.post("/api/people", body, content_type="application/json")
+    assert response.status_code == 400
+    message = "Surrogate characters are not allowed: U+DFFF."
+    assert response.json()["errors"] == {"metaData.tags.a": [message]}
+    assert Borrower.objects.count() == 0
+
+
+def test_a_surrogate_pair_is_one_character_and_accepted(api):
+    # "\ud83d\ude00" is the escape of U+1F600, not a lone surrogate.
+    response = api.post(
+        "/api/people", '{"metaData": {"mood": "\\ud83d\\ude00"}}', content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    assert Borrower.objects.get().meta_data == {"mood": "\U0001f600"}
