@@ -247,3 +247,54 @@ def test_a_surrogate_pair_is_one_character_and_accepted(api):
     )
     assert response.status_code == 200, response.content
     assert Borrower.objects.get().meta_data == {"mood": "\U0001f600"}
+
+
+@pytest.mark.parametrize(
+    ("body", "charset", "field", "problem"),
+    [
+        ('{"metaData": {"a": "\\uD800"}}', "utf-8", "metaData.a", SURROGATE),
+        (
+            '{"metaData": {"a": "\\udBfF"}}',
+            "utf-8",
+            "metaData.a",
+            "Surrogate characters are not allowed: U+DBFF.",
+        ),
+        ('{"metaData": {"a": "\\ud800"}}', "utf-16", "metaData.a", SURROGATE),
+        (
+            '{"metaData": {"a": "x\\u0000"}}',
+            "utf-16-le",
+            "metaData.a",
+            "NUL characters (\\u0000) are not allowed.",
+        ),
+        ('{"metaData": {"a": "\\ud800"}}', "latin-1", "metaData.a", SURROGATE),
+    ],
+    ids=["upper case", "mixed case", "utf-16", "utf-16 nul", "latin-1"],
+)
+def test_escapes_are_found_in_any_case_and_charset(api, body, charset, field, problem):
+    response = api.post(
+        "/api/people", body.encode(charset), content_type=f"application/json; charset={charset}"
+    )
+    assert response.status_code == 400, response.content
+    assert response.json()["errors"] == {field: [problem]}
+    assert Borrower.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b'{"metaData": {"a": "\xed\xa0\x80"}}', b'{"metaData": {"a": "x\x00y"}}'],
+    ids=["utf-8 encoded surrogate", "raw nul"],
+)
+def test_a_raw_surrogate_or_nul_is_malformed_json(api, raw):
+    response = api.post("/api/people", raw, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert response.json()["message"].startswith("Malformed JSON: JSON parse error - ")
+    assert Borrower.objects.count() == 0
+
+
+def test_many_brackets_side_by_side_are_not_depth(api):
+    # 100 arrays side by side: more brackets than the limit, three levels deep.
+    context = {"rows": [[i] for i in range(100)]}
+    body = json.dumps({"subject": "paymentDueReminder", "channel": "email", "context": context})
+    response = api.post("/api/communicator/render-json", body, content_type="application/json")
+    assert response.status_code == 200, response.content
+    assert response.json()["subjectLine"] == "Your payment is due soon"
