@@ -14,12 +14,12 @@ if TYPE_CHECKING:  # rest_framework.views imports this module through its settin
 class RouteMetadata(BaseMetadata):
     """The route's name, description and media types (the methods are in ``Allow``).
 
-    Unlike DRF's SimpleMetadata it lists no per-method fields ("actions"): building them
-    resolves the path's object (``get_object``) and the view's serializer, which on routes
-    whose object is not a company row, or whose serializer depends on the body, raised a
-    500; and a field list would only repeat, less precisely, the OpenAPI document at
-    ``/api/schema/``, which is where request bodies are described. So ``OPTIONS`` reads
-    no rows and behaves the same on every route."""
+    Unlike DRF's SimpleMetadata it lists no per-method fields ("actions"): to build them
+    for PUT it calls ``get_object()``, which views that resolve their object their own way
+    do not support (``subjects/{subject}`` has no queryset, ``templatedescriptors/{id}``
+    and its versions no ``lookup_url_kwarg``): a 500. And the field list would only
+    repeat, less precisely, the OpenAPI document at ``/api/schema/``, where request
+    bodies are described. So ``OPTIONS`` reads no rows and behaves alike on every route."""
 
     def determine_metadata(self, request: Request, view: APIView) -> dict[str, Any]:
         return {
