@@ -185,3 +185,17 @@ def test_every_enum_of_a_request_body_is_an_enum_field():
                 plain.append(f"{cls.__module__}.{cls.__name__}.{where}")
     assert plain == []
     assert checked >= 10
+
+
+def test_an_unknown_subject_is_a_400_before_the_contact_is_chosen(api, company) -> None:  # noqa: ANN001
+    """A borrower with no contact at all: the subject is still what the answer names."""
+    borrower = BorrowerFactory(company=company)
+    response = api.post(
+        "/api/communicator/send",
+        {"personId": borrower.pk, "subject": "paymentReminder", "channel": "email"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["message"].startswith(
+        "Unknown subject 'paymentReminder'. Did you mean 'paymentDueReminder'?"
+    )

@@ -193,6 +193,9 @@ def interaction_send(
     version = settings_version if settings_version is not None else current_settings_version(company.pk)
     now = timezone.now()
     send_at, later = _send_at(data, now)  # drawn once: the guard judges this very instant
+    # Subject and theme are validation (an unknown one is a 400 before any lookup).
+    descriptor = subject_descriptor(company, data["subject"], version=version)
+    theme = _theme_for(descriptor, data.get("theme"))
     borrower, contacts = borrower_with_contacts(company, data["personId"])  # contacts: selection and guard
     external_id = data.get("interactionExternalId")
     if external_id:
@@ -228,9 +231,6 @@ def interaction_send(
         )
     documents = _attachments(company, borrower, channel, list(data.get("attachments") or []))
 
-    # Subject and theme.
-    descriptor = subject_descriptor(company, data["subject"], version=version)
-    theme = _theme_for(descriptor, data.get("theme"))
     if descriptor.preview_only:
         raise BusinessRuleViolation(f"Subject {descriptor.subject} is preview-only: it cannot be sent.")
     created_by = created_by_actor(actor)
