@@ -22,11 +22,14 @@ How many PDFs one company may render at once is :mod:`templating.pdf_slots`'s co
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import multiprocessing
+import os
 import re
+import signal
 import time
 
+import billiard
 from django.conf import settings
 
 from templating.rendering.pdf_convert import ASSETS_DIR, BLOCKED, FAILED, convert_in_child, link_callback
@@ -36,8 +39,13 @@ __all__ = ["ASSETS_DIR", "BLOCKED", "html_to_pdf", "link_callback", "pdf_size_ch
 
 logger = logging.getLogger(__name__)
 
-_CONTEXT = multiprocessing.get_context("forkserver")
-_CONTEXT.set_forkserver_preload(["templating.rendering.pdf_convert"])
+# billiard (Celery's multiprocessing) rather than multiprocessing: the same API, but it lets
+# a daemonic process start one, so a Celery prefork worker (whose children are daemonic) can
+# render a PDF the same way as a web worker.
+_CONTEXT = billiard.get_context("forkserver")
+# ``__main__`` too (the default preload): a child whose forkserver has not imported the
+# main module (gunicorn's, celery's, manage.py) imports it itself, on every PDF.
+_CONTEXT.set_forkserver_preload(["__main__", "templating.rendering.pdf_convert"])
 _START_TAG = re.compile(r"<[A-Za-z]")
 _ADVICE = "Shorten it (fewer pages, rows or tables) or split it into several letters."
 #: How long a child that has answered may take to exit before it is killed.
@@ -88,7 +96,7 @@ def html_to_pdf(html: str) -> bytes:
         if answer is not None and answer[0] != "timeout":
             process.join(_EXIT_SECONDS)
         if process.is_alive():
-            process.kill()
+            _kill(process.pid)
         process.join()
         exitcode = process.exitcode
         process.close()
@@ -104,3 +112,11 @@ def html_to_pdf(html: str) -> bytes:
             f"seconds. {_ADVICE}"
         )
     raise TemplateRenderError(answer[1])
+
+
+def _kill(pid: int) -> None:
+    """SIGKILL: xhtml2pdf holds no resource worth a clean exit, and a render stuck in one
+    long element would not notice a SIGTERM handler's flag (billiard's processes have no
+    ``kill()``)."""
+    with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
+        os.kill(pid, signal.SIGKILL)

@@ -28,10 +28,11 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import re
 import time
-from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from xhtml2pdf import pisa
@@ -45,6 +46,8 @@ ASSETS_DIR = Path(__file__).resolve().parent.parent / "defaults" / "assets"
 BLOCKED = ASSETS_DIR / ".blocked-resource"
 PAGE_CSS = "\n@page { size: letter; margin: 0.75in; }\n"
 _OWN_PAGE_RULE = re.compile(r"@page\b", re.IGNORECASE)
+#: The render process's niceness (0 normal, 19 lowest priority).
+NICENESS = 10
 #: What :func:`convert` says when xhtml2pdf fails for a reason of its own.
 FAILED = "The PDF could not be produced from the rendered HTML."
 
@@ -114,12 +117,20 @@ def convert(html: str, seconds: float) -> bytes:
     return out.getvalue()
 
 
-def convert_in_child(html: str, seconds: float, connection: Connection) -> None:
+def convert_in_child(html: str, seconds: float, connection: Any) -> None:
     """The render process's body: convert and send ``("pdf", bytes)`` or
-    ``("error", message, timed_out)`` back to the parent."""
+    ``("error", message, timed_out)`` back to the parent over ``connection`` (the
+    sending end of a pipe)."""
+    # A letter is not interactive: on a busy machine the requests of every company come
+    # first, and the renders take what CPU is left (bench/pdf_fairness.py).
+    os.nice(NICENESS)
     try:
-        connection.send(("pdf", convert(html, seconds)))
+        answer: tuple = ("pdf", convert(html, seconds))
     except ConversionError as error:
-        connection.send(("error", error.message, error.timed_out))
+        answer = ("error", error.message, error.timed_out)
+    try:
+        connection.send(answer)
+    except OSError:
+        pass  # the parent stopped waiting (its deadline): nobody to answer
     finally:
         connection.close()

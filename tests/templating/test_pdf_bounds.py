@@ -5,10 +5,10 @@ killed at its deadline (422, nothing written), and one company renders at most
 from __future__ import annotations
 
 import io
-import multiprocessing
 import threading
 from contextlib import ExitStack
 
+import billiard
 import pypdf
 import pytest
 from django.db import connection, transaction
@@ -102,7 +102,7 @@ def test_a_render_past_its_deadline_is_killed_with_a_422(settings):  # noqa: ANN
     assert raised.value.message == (
         f"The letter took too long to render as a PDF: it was stopped after 0.01 seconds. {ADVICE}"
     )
-    assert multiprocessing.active_children() == []  # the render process is gone
+    assert billiard.active_children() == []  # the render process is gone
 
 
 @pytest.mark.django_db
