@@ -265,3 +265,14 @@ def test_concurrent_pdf_requests_of_one_company_over_its_limit(make_template, se
     with ExitStack() as stack:
         stack.enter_context(pdf_render_slot(company.pk))
         stack.enter_context(pdf_render_slot(company.pk))
+
+
+def _pdf_header(html: str) -> bytes:
+    return html_to_pdf(html)[:5]
+
+
+def test_a_celery_prefork_child_renders_pdfs_too():
+    """A Celery worker's pool processes are daemonic (billiard); the render process must
+    start from one all the same (multiprocessing refuses daemonic processes children)."""
+    with billiard.Pool(1) as pool:
+        assert pool.apply(_pdf_header, ("<p>A letter</p>",)) == b"%PDF-"
