@@ -4,7 +4,7 @@ reads alone.
 Two companies on one gunicorn (``WORKERS`` sync workers, as the image's default
 ``WEB_CONCURRENCY``): "Reader Lending" lists its borrowers (``GET /api/people``, from
 ``READERS`` client threads); "Heavy Lending" renders a long letter
-(``POST /api/communicator/render?fmt=pdf``: about 4,800 tags, under ``PDF_MAX_ELEMENTS``,
+(``POST /api/communicator/render?fmt=pdf``: about 2,400 tags, under ``PDF_MAX_ELEMENTS``,
 a few seconds of xhtml2pdf each) from ``HEAVY`` client threads that send the next render
 as soon as one is answered (after a 429, 0.1 s later: a client that does not wait the
 ``Retry-After``). The floor is the reads with no render running, measured in the same run
@@ -45,7 +45,7 @@ SECONDS = 8.0
 #: Let the renders take their workers before the reads under load are timed.
 RAMP_SECONDS = 1.0
 LONG_LETTER = (
-    "<h1>Statement of account</h1>{% for i in range(1200) %}"
+    "<h1>Statement of account</h1>{% for i in range(600) %}"
     "<table><tr><td>Line {{ i }}</td><td>$1.00</td></tr></table>{% endfor %}"
 )
 
