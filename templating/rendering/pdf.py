@@ -77,11 +77,16 @@ def html_to_pdf(html: str) -> bytes:
     seconds = float(settings.PDF_RENDER_SECONDS)
     receiver, sender = _CONTEXT.Pipe(duplex=False)
     process = _CONTEXT.Process(target=convert_in_child, args=(html, seconds, sender), daemon=True)
-    process.start()
+    try:
+        process.start()
+    except BaseException:
+        receiver.close()
+        raise
+    finally:
+        sender.close()  # the child's end: ours closed, so its exit is our EOF
     # The clock starts once the child exists: starting the forkserver (the first PDF of a
     # process) is not the document's time.
     started = time.monotonic()
-    sender.close()
     answer: tuple | None = None
     try:
         if receiver.poll(seconds):
