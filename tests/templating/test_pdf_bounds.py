@@ -214,6 +214,35 @@ def test_a_company_at_its_limit_gets_429_and_another_company_renders(api, compan
     assert response.content.startswith(b"%PDF")
 
 
+@pytest.mark.django_db
+def test_zero_means_no_limit(settings):  # noqa: ANN001
+    settings.PDF_RENDERS_PER_COMPANY = 0
+    company_id = CompanyFactory().pk
+    with ExitStack() as stack:
+        for _ in range(5):
+            stack.enter_context(pdf_render_slot(company_id))
+
+
+@pytest.mark.django_db
+def test_without_a_reachable_cache_the_render_goes_ahead(api, company, make_template, settings, caplog):  # noqa: ANN001
+    """A Redis outage must not stop letters: the slot is skipped (logged), the render is
+    still bounded in time."""
+    letter(make_template, company, "<p>Letter</p>")
+    person = BorrowerFactory(company=company)
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    response = api.post(
+        "/api/communicator/render?fmt=pdf", {"subject": "custom1", "personId": person.pk}, format="json"
+    )
+    assert response.status_code == 200
+    assert response.content.startswith(b"%PDF")
+    assert "PDF render slots unavailable; rendering without the per-company limit" in caplog.text
+
+
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_pdf_requests_of_one_company_over_its_limit(make_template, settings):  # noqa: ANN001
