@@ -246,6 +246,15 @@ CACHES = {
     )
 }
 
+# PDFs (templating/rendering/pdf.py, templating/pdf_slots.py): the HTML a letter may have
+# (characters, start tags) before xhtml2pdf is refused it, the seconds its render process
+# may run before it is killed, and how many PDFs one company may render at once (0: no
+# limit); a normal one-page letter has about 100 tags and renders in well under a second.
+PDF_MAX_HTML_CHARS = env.int("PDF_MAX_HTML_CHARS", default=1_000_000)
+PDF_MAX_ELEMENTS = env.int("PDF_MAX_ELEMENTS", default=5_000)
+PDF_RENDER_SECONDS = env.float("PDF_RENDER_SECONDS", default=10.0)
+PDF_RENDERS_PER_COMPANY = env.int("PDF_RENDERS_PER_COMPANY", default=2)
+
 # Providers (design.md "Configuration"); outbox records messages instead of sending them.
 EMAIL_PROVIDER = env.str("EMAIL_PROVIDER", default="outbox")
 SMS_PROVIDER = env.str("SMS_PROVIDER", default="outbox")

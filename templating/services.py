@@ -29,6 +29,7 @@ from subjects.selectors import subject_check, subject_descriptor
 from templating import selectors
 from templating.hydration import hydrate_context
 from templating.models import TemplateDescriptor, TemplateVersion
+from templating.pdf_slots import pdf_render_slot
 from templating.rendering import PARTS, RenderedContent, TemplateRenderError, render_version, validate_sources
 from templating.rendering.pdf import html_to_pdf
 from templating.sanitize import html_to_text, sanitize_html
@@ -283,7 +284,18 @@ def template_render_file(
     *, company: Company, request: RenderRequest, fmt: str, person: Borrower | None = None
 ) -> RenderedFile:
     """The ``fmt`` part (text, html or pdf of the HTML part) as a file. A template that
-    lacks that part → 422."""
+    lacks that part → 422. A PDF is bounded (422 when the letter is too long or takes too
+    long, :func:`html_to_pdf`) and takes one of the company's PDF render slots for the
+    whole request (429 with ``Retry-After`` when all are taken, :mod:`templating.pdf_slots`)."""
+    if fmt == "pdf":
+        with pdf_render_slot(company.pk):
+            return _render_file(company=company, request=request, fmt=fmt, person=person)
+    return _render_file(company=company, request=request, fmt=fmt, person=person)
+
+
+def _render_file(
+    *, company: Company, request: RenderRequest, fmt: str, person: Borrower | None
+) -> RenderedFile:
     part, content_type, extension = FORMATS[fmt]
     result = template_render(company=company, request=request, person=person, parts=(part,))
     text = getattr(result.content, {"contentText": "content_text", "contentHtml": "content_html"}[part])

@@ -13,8 +13,8 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from templating.rendering import TemplateRenderError
 from templating.rendering.pdf import ASSETS_DIR, html_to_pdf, link_callback
+from templating.rendering.pdf_convert import FAILED, ConversionError, convert
 
 HOSTILE = """<html><head>
 <link rel="stylesheet" href="file:///etc/passwd">
@@ -72,7 +72,8 @@ def test_pdf_fetches_nothing_and_reads_no_file_outside_the_assets(monkeypatch):
     monkeypatch.setattr(io, "open", spy_io_open)
     monkeypatch.setattr(os, "open", spy_os_open)
 
-    pdf = html_to_pdf(HOSTILE)
+    # In this process (the code the render process runs), so the spies see what it does.
+    pdf = convert(HOSTILE, 20)
 
     assert pdf.startswith(b"%PDF")
     assert attempts == []
@@ -124,9 +125,14 @@ def test_pdf_failure_is_a_clean_422(monkeypatch):
         raise RuntimeError("/secret/path exploded")
 
     monkeypatch.setattr(pisa, "pisaDocument", broken)
-    with pytest.raises(TemplateRenderError) as raised:
-        html_to_pdf("<p>x</p>")
-    assert raised.value.message == "The PDF could not be produced from the rendered HTML."
+    with pytest.raises(ConversionError) as raised:
+        convert("<p>x</p>", 20)
+    assert raised.value.message == FAILED == "The PDF could not be produced from the rendered HTML."
+    assert raised.value.timed_out is False
+
+
+def test_the_hostile_document_renders_through_the_render_process_too():
+    assert html_to_pdf(HOSTILE).startswith(b"%PDF")
 
 
 def test_a_documents_own_page_rule_is_kept():
