@@ -22,6 +22,9 @@ BENCH_DATABASE_URL := postgres://postgres@127.0.0.1:5432/peachcomms_bench
 BENCH_REDIS_URL := redis://127.0.0.1:6379/5
 # make test PYTEST_ARGS="-k admin -x"
 PYTEST_ARGS ?=
+# make test: pytest-xdist workers, one per core (TEST_WORKERS=0 runs serially). Each has its
+# own test database (peachcomms/settings.py); nothing else in the suite is shared (README).
+TEST_WORKERS ?= auto
 
 WITH_TEST_SERVICES := export DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" \
 	REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}"
@@ -30,7 +33,7 @@ WITH_TEST_SERVICES := export DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)
 
 help:
 	@echo "make run    install, migrate, seed the demo company and login, serve $(URL) with worker and beat"
-	@echo "make test   the whole suite against PostgreSQL and Redis (DATABASE_URL, REDIS_URL)"
+	@echo "make test   the whole suite, in parallel, against PostgreSQL and Redis (DATABASE_URL, REDIS_URL)"
 	@echo "make lint   ruff check and ruff format --check"
 	@echo "make bench  run the benchmarks in bench/"
 	@echo "make clean  remove .venv, caches, collected static files and the embedded broker folder"
@@ -56,7 +59,7 @@ run: $(RUNTIME_STAMP)
 	exec $(PY) bin/run_web_and_worker.py $(ADDR)
 
 test: $(DEV_STAMP)
-	@$(WITH_TEST_SERVICES); $(PY) bin/check_services.py && $(VENV)/bin/pytest $(PYTEST_ARGS)
+	@$(WITH_TEST_SERVICES); $(PY) bin/check_services.py && $(VENV)/bin/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
