@@ -10,8 +10,10 @@ PY := $(VENV)/bin/python
 RUNTIME_STAMP := $(VENV)/.installed-requirements
 DEV_STAMP := $(VENV)/.installed-requirements-dev
 
-# make run: where the development server listens.
+# make run: where the development server listens (make run ADDR=0.0.0.0:9000). A bare
+# port (ADDR=9000) is runserver's 127.0.0.1:9000; URL is what every printed link uses.
 ADDR ?= 127.0.0.1:8000
+URL := http://$(if $(findstring :,$(ADDR)),$(ADDR),127.0.0.1:$(ADDR))
 # make test: used unless DATABASE_URL / REDIS_URL are already set in the environment.
 TEST_DATABASE_URL := postgres://postgres@127.0.0.1:5432/peachcomms
 TEST_REDIS_URL := redis://127.0.0.1:6379/15
@@ -20,6 +22,9 @@ BENCH_DATABASE_URL := postgres://postgres@127.0.0.1:5432/peachcomms_bench
 BENCH_REDIS_URL := redis://127.0.0.1:6379/5
 # make test PYTEST_ARGS="-k admin -x"
 PYTEST_ARGS ?=
+# make test: pytest-xdist workers, one per core (TEST_WORKERS=0 runs serially). Each has its
+# own test database (peachcomms/settings.py); nothing else in the suite is shared (README).
+TEST_WORKERS ?= auto
 
 WITH_TEST_SERVICES := export DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" \
 	REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}"
@@ -27,8 +32,8 @@ WITH_TEST_SERVICES := export DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)
 .PHONY: help run test lint bench clean
 
 help:
-	@echo "make run    install, migrate, seed the demo company, serve http://$(ADDR) with worker and beat"
-	@echo "make test   the whole suite against PostgreSQL and Redis (DATABASE_URL, REDIS_URL)"
+	@echo "make run    install, migrate, seed the demo company and login, serve $(URL) with worker and beat"
+	@echo "make test   the whole suite, in parallel, against PostgreSQL and Redis (DATABASE_URL, REDIS_URL)"
 	@echo "make lint   ruff check and ruff format --check"
 	@echo "make bench  run the benchmarks in bench/"
 	@echo "make clean  remove .venv, caches, collected static files and the embedded broker folder"
@@ -47,14 +52,14 @@ $(DEV_STAMP): requirements.txt requirements-dev.txt | $(PY)
 
 run: $(RUNTIME_STAMP)
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
-	@echo "API docs:      http://$(ADDR)/api/docs/"
-	@echo "Admin:         http://$(ADDR)/admin/  (create a login: $(PY) manage.py createsuperuser)"
-	@echo "Starting the web server on http://$(ADDR) and the Celery worker with beat. Ctrl-C stops both."
+	$(PY) manage.py seed_demo --base-url $(URL) --staff-login
+	@echo "API docs:      $(URL)/api/docs/"
+	@echo "Admin:         $(URL)/admin/"
+	@echo "Starting the web server on $(URL) and the Celery worker with beat. Ctrl-C stops both."
 	exec $(PY) bin/run_web_and_worker.py $(ADDR)
 
 test: $(DEV_STAMP)
-	@$(WITH_TEST_SERVICES); $(PY) bin/check_services.py && $(VENV)/bin/pytest $(PYTEST_ARGS)
+	@$(WITH_TEST_SERVICES); $(PY) bin/check_services.py && $(VENV)/bin/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .

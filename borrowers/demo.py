@@ -10,6 +10,11 @@ from ``SECRET_KEY`` (HMAC-SHA256), and every run prints the same key. With the f
 development key it is stable across machines; with a real ``SECRET_KEY`` it is as
 unguessable as the secret. Changing ``SECRET_KEY`` gives a new demo key (the next seed
 adds it to the demo company; the old one keeps working until it is revoked).
+
+The demo staff login (``seed_demo --staff-login``, which ``make run`` passes) is made the
+same way, and only in the embedded default (SQLite with ``DEBUG`` on): a superuser
+``demo`` whose password is derived from ``SECRET_KEY``. Anywhere else it is skipped, so a
+deployment never gets a login whose password a log or a terminal has shown.
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
 from django.utils import timezone
 
 from borrowers.models import ApiKey, Borrower, Company, Contact, Loan
@@ -73,6 +79,7 @@ DEMO_CONTACTS = {
     },
 }
 DEMO_LOAN_DAYS_TO_DUE = 14
+DEMO_STAFF_USERNAME = "demo"
 
 
 @dataclass(frozen=True)
@@ -84,10 +91,57 @@ class DemoSetup:
     raw_key: str
 
 
+@dataclass(frozen=True)
+class DemoLogin:
+    """What ``demo_staff_login_ensure`` did. ``password`` is None when it is not the derived
+    one (someone changed it: it is left alone); ``skipped`` says why nothing was done."""
+
+    username: str
+    password: str | None = None
+    created: bool = False
+    skipped: str | None = None
+
+
+def _derived(purpose: bytes) -> str:
+    return hmac.new(settings.SECRET_KEY.encode(), purpose, hashlib.sha256).hexdigest()
+
+
 def demo_key() -> str:
     """The demo API key for this ``SECRET_KEY``."""
-    digest = hmac.new(settings.SECRET_KEY.encode(), b"peachcomms-demo-key", hashlib.sha256).hexdigest()
-    return DEMO_KEY_PREFIX + digest[:40]
+    return DEMO_KEY_PREFIX + _derived(b"peachcomms-demo-key")[:40]
+
+
+def demo_staff_password() -> str:
+    """The demo staff login's password for this ``SECRET_KEY``."""
+    return "demo-" + _derived(b"peachcomms-demo-staff-login")[:16]
+
+
+def embedded_default_refusal() -> str | None:
+    """Why this is not the embedded default (SQLite with DEBUG on), or None when it is."""
+    if connection.vendor != "sqlite":
+        return f"the database is {connection.vendor}, not the embedded SQLite default"
+    if not settings.DEBUG:
+        return "DEBUG is off"
+    return None
+
+
+def demo_staff_login_ensure() -> DemoLogin:
+    """The superuser ``demo`` with the derived password, created when missing, in the
+    embedded default only. An existing ``demo`` user is never changed (not its password,
+    not its rights): a developer who changed them meant it."""
+    refusal = embedded_default_refusal()
+    if refusal is not None:
+        return DemoLogin(username=DEMO_STAFF_USERNAME, skipped=refusal)
+    password = demo_staff_password()
+    User = get_user_model()  # noqa: N806
+    user = User.objects.filter(username=DEMO_STAFF_USERNAME).first()
+    if user is None:
+        # A superuser: the demo shows every admin page compliance and content staff use.
+        User.objects.create_superuser(username=DEMO_STAFF_USERNAME, email="", password=password)
+        return DemoLogin(username=DEMO_STAFF_USERNAME, password=password, created=True)
+    return DemoLogin(
+        username=DEMO_STAFF_USERNAME, password=password if user.check_password(password) else None
+    )
 
 
 def demo_api_key_ensure(*, company: Company, raw_key: str) -> ApiKey:

@@ -114,6 +114,12 @@ def company_get(company: Company, company_id: str) -> Company:
     return Company.objects.get(pk=company.pk)
 
 
+def companies_named(name: str) -> QuerySet[Company]:
+    """Companies whose name is ``name`` ignoring case ("Acme Loans" and "ACME loans" are one
+    lender to an operator), oldest first."""
+    return Company.objects.filter(name__iexact=name).order_by("created_at")
+
+
 def loan_ids_of_borrower(
     company_id: str, borrower_id: str, values: Iterable[str]
 ) -> tuple[list[str], list[str]]:

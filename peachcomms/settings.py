@@ -2,8 +2,8 @@
 
 The embedded default (no variables set) is a development setup that needs no servers:
 SQLite, a filesystem Celery broker and the outbox providers. Production sets
-DATABASE_URL, REDIS_URL, SECRET_KEY and the provider credentials (design.md,
-"Configuration").
+DATABASE_URL, REDIS_URL, SECRET_KEY and the provider credentials (README.md,
+"Configuration"; docs/architecture.md, "Run modes").
 """
 
 import hashlib
@@ -179,7 +179,7 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     # visibility_timeout: an unacknowledged message is redelivered after this long, so it
     # must exceed the longest task (the hard time limit below); nothing is ever published
-    # with an ETA or countdown (due times are rows claimed by the beat, design.md).
+    # with an ETA or countdown (due times are rows claimed by the beat, docs/architecture.md).
     # The socket timeouts make a publish fail fast when Redis is unreachable: the web
     # request goes on, and the beat re-enqueues the row once Redis is back.
     CELERY_BROKER_TRANSPORT_OPTIONS: dict = {
@@ -188,7 +188,9 @@ if REDIS_URL:
         "socket_connect_timeout": 5,
     }
 else:
-    CELERY_BROKER_URL = "filesystem://"
+    # The filesystem transport ignores the host, but kombu warns "No hostname was
+    # supplied" on every publish when the URL names none: name the one it would assume.
+    CELERY_BROKER_URL = "filesystem://localhost//"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_DATA_DIR / "queue"),
         "data_folder_out": str(CELERY_DATA_DIR / "queue"),
@@ -255,7 +257,7 @@ PDF_MAX_ELEMENTS = env.int("PDF_MAX_ELEMENTS", default=5_000)
 PDF_RENDER_SECONDS = env.float("PDF_RENDER_SECONDS", default=10.0)
 PDF_RENDERS_PER_COMPANY = env.int("PDF_RENDERS_PER_COMPANY", default=2)
 
-# Providers (design.md "Configuration"); outbox records messages instead of sending them.
+# Providers (README.md "Configuration"); outbox records messages instead of sending them.
 EMAIL_PROVIDER = env.str("EMAIL_PROVIDER", default="outbox")
 SMS_PROVIDER = env.str("SMS_PROVIDER", default="outbox")
 VOICE_PROVIDER = env.str("VOICE_PROVIDER", default="outbox")

@@ -168,5 +168,7 @@ def load_builtin_templates(
                 report.created += 1
             else:
                 report.updated += 1
-    logger.info("Built-in templates: %s", report)
+    # The caller reports the result (the command prints it): at INFO the root console
+    # handler printed it a second time, and cut into migrate's "Applying …" line.
+    logger.debug("Built-in templates: %s", report)
     return report

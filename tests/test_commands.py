@@ -1,12 +1,15 @@
-"""Operator commands: create_company, create_api_key, seed_demo."""
+"""Operator commands: create_company, create_api_key, seed_demo, load_builtin_templates
+(what they do against the embedded default itself: tests/test_embedded_default.py)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from io import StringIO
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from borrowers.demo import DEMO_COMPANY_NAME, demo_key
@@ -21,6 +24,12 @@ def run(*args: str) -> str:
     out = StringIO()
     call_command(*args, stdout=out)
     return out.getvalue()
+
+
+def run_both(*args: str) -> tuple[str, str]:
+    out, err = StringIO(), StringIO()
+    call_command(*args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
 
 
 def run_json(*args: str) -> dict[str, str]:
@@ -145,3 +154,78 @@ def test_seed_demo_key_follows_the_secret_key(settings, client):
     assert second["companyId"] == first["companyId"]  # the same demo company gets the new key
     assert Company.objects.count() == 1
     assert people(client, second["apiKey"]).status_code == 200
+
+
+@pytest.mark.parametrize("again", ["Acme Loans", "acme loans", "  ACME LOANS "])
+def test_create_company_refuses_a_name_that_exists_ignoring_case(again):
+    first = run_json("create_company", "Acme Loans")
+    message = (
+        f"A company named 'Acme Loans' exists already ({first['companyId']}); nothing was created. "
+        f"Use `create_api_key {first['companyId']}` for another key, or --allow-duplicate "
+        "to create a second company of that name."
+    )
+    with pytest.raises(CommandError) as raised:
+        run("create_company", again)
+    assert str(raised.value) == message
+    assert list(Company.objects.values_list("pk", flat=True)) == [first["companyId"]]
+    assert ApiKey.objects.count() == 1
+
+
+def test_create_company_allow_duplicate_creates_a_second_one(client):
+    first = run_json("create_company", "Acme Loans")
+    second = run_json("create_company", "ACME Loans", "--allow-duplicate")
+    assert second["companyId"] != first["companyId"]
+    assert sorted(Company.objects.values_list("name", flat=True)) == ["ACME Loans", "Acme Loans"]
+    assert people(client, second["apiKey"]).status_code == 200
+
+
+def test_create_company_a_name_that_only_contains_another_is_not_a_duplicate():
+    run_json("create_company", "Acme Loans")
+    run_json("create_company", "Acme Loans West")
+    assert Company.objects.count() == 2
+
+
+def test_seed_demo_curl_uses_the_base_url_given():
+    output = run("seed_demo", "--base-url", "http://0.0.0.0:9000/")
+    assert (
+        output.splitlines()[-1]
+        == f"Try it:        curl -H 'X-API-KEY: {demo_key()}' http://0.0.0.0:9000/api/people"
+    )
+    assert "8000" not in output
+
+
+def test_seed_demo_refuses_a_base_url_without_a_scheme_and_seeds_nothing():
+    with pytest.raises(CommandError) as raised:
+        run("seed_demo", "--base-url", "127.0.0.1:9000")
+    assert str(raised.value) == "--base-url must start with http:// or https:// (got '127.0.0.1:9000')."
+    assert not Company.objects.exists()
+
+
+def test_seed_demo_staff_login_is_skipped_on_postgresql():
+    """The suite's database is PostgreSQL, so this is "not the embedded default": the
+    demo seed still runs, no login is created, and it says why on stderr."""
+    out, err = run_both("seed_demo", "--staff-login")
+    assert err == (
+        "Demo login:    not created (the database is postgresql, not the embedded SQLite default); "
+        "create one with `manage.py createsuperuser`.\n"
+    )
+    assert "Demo login" not in out
+    assert not get_user_model().objects.exists()
+    assert Company.objects.filter(name=DEMO_COMPANY_NAME).count() == 1
+    assert run_json("seed_demo", "--staff-login")["staffLogin"] is None
+    assert not get_user_model().objects.exists()
+
+
+def test_seed_demo_without_the_flag_says_nothing_of_a_login():
+    out, err = run_both("seed_demo")
+    assert ("Demo login" in out, err) == (False, "")
+    assert "staffLogin" not in run_json("seed_demo")
+
+
+def test_load_builtin_templates_reports_once_and_logs_nothing_at_info(caplog):
+    caplog.set_level(logging.INFO)
+    out, err = run_both("load_builtin_templates")
+    assert out.count("Built-in templates:") == 1
+    assert out.startswith("Built-in templates: 0 created, 0 updated, ")
+    assert err == ""
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO] == []

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
+import redis
 from django.conf import settings
 
 from interactions.dispatch.publish import forget_publishers
@@ -152,7 +153,21 @@ class RedisServer(_Process):
 
     def start(self) -> None:
         super().start()
-        wait_for(self.ping, 10, f"redis-server on port {self.port}")
+        wait_for(lambda: self.ping() or not self.alive, 10, f"redis-server on port {self.port}")
+        # free_port() only reserves the port until it returns: another test process
+        # (pytest-xdist workers, or another checkout's suite) can take it first, and our
+        # server then exits while theirs answers the ping. Fail clearly, never share it.
+        if not self.alive or self._server_pid() != self.process.pid:
+            raise RuntimeError(f"Port {self.port} was taken by another process:\n{self.log_text()[-2000:]}")
+
+    def _server_pid(self) -> int | None:
+        client = redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=1)
+        try:
+            return int(client.info("server")["process_id"])
+        except redis.RedisError:
+            return None
+        finally:
+            client.close()
 
     def ping(self) -> bool:
         try:
