@@ -93,8 +93,8 @@ class ResendActionMixin:
             "selection": selection,
             "found": selection.matching,
             "missing": len(ids) - selection.matching,
-            "without_resends": selection.matching - selection.inbound - selection.resends,
-            "with_resends": selection.matching - selection.inbound,
+            "without_resends": selection.matching - selection.skipped - selection.resends,
+            "with_resends": selection.matching - selection.skipped,
             "skip_warning": SKIP_WARNING,
         }
         return TemplateResponse(request, "admin/interactions/interaction/resend_confirmation.html", context)
@@ -107,7 +107,8 @@ class ResendActionMixin:
         self.message_user(
             request,
             f"Resent {len(report.resent)} of {selection.matching} interaction(s) ({checked}); "
-            f"refused {len(report.refused)} by Compliance Guard; skipped {selection.inbound} inbound and "
+            f"refused {len(report.refused)} by Compliance Guard; skipped {selection.inbound} inbound, "
+            f"{selection.logged} logged and "
             f"{resends} resend(s); {len(report.errors)} error(s).",
             messages.SUCCESS if check else messages.WARNING,
         )

@@ -162,29 +162,38 @@ def _content_text(column: str, key: str) -> models.Case:
 @dataclass(frozen=True)
 class ResendSelection:
     """What a bulk resend of some interactions would do: of ``matching`` rows, skip the
-    ``inbound`` ones and the ``resends`` (unless included), and resend ``to_resend``,
-    which are ``rows``."""
+    ``inbound`` ones, the ``logged`` ones (recorded after they happened elsewhere: nothing
+    of theirs was sent here) and the ``resends`` (unless included), and resend
+    ``to_resend``, which are ``rows``."""
 
     matching: int
     inbound: int
+    logged: int
     resends: int
     resends_included: bool
     rows: QuerySet[Interaction]
 
     @property
     def to_resend(self) -> int:
-        return self.matching - self.inbound - (0 if self.resends_included else self.resends)
+        return self.matching - self.skipped - (0 if self.resends_included else self.resends)
+
+    @property
+    def skipped(self) -> int:
+        """Rows never resent: inbound and logged ones."""
+        return self.inbound + self.logged
 
 
 def resend_selection(queryset: QuerySet[Interaction], *, include_resends: bool) -> ResendSelection:
     """Split ``queryset`` (already scoped and filtered) for a bulk resend, counted in one
     query. ``rows`` are the outbound rows to copy, with the borrower, contact and company
     a Compliance Guard check needs joined in, unordered."""
-    outbound = Q(direction=Interaction.Direction.OUTBOUND)
+    outbound = Q(direction=Interaction.Direction.OUTBOUND, is_external=False)
+    logged = Q(direction=Interaction.Direction.OUTBOUND, is_external=True)
     marked = queryset.annotate(is_resend=_is_resend())
     counts = marked.aggregate(
         matching=Count("pk"),
-        inbound=Count("pk", filter=~outbound),
+        inbound=Count("pk", filter=Q(direction=Interaction.Direction.INBOUND)),
+        logged=Count("pk", filter=logged),
         resends=Count("pk", filter=outbound & Q(is_resend=True)),
     )
     rows = marked.filter(outbound)
@@ -193,6 +202,7 @@ def resend_selection(queryset: QuerySet[Interaction], *, include_resends: bool) 
     return ResendSelection(
         matching=counts["matching"],
         inbound=counts["inbound"],
+        logged=counts["logged"],
         resends=counts["resends"],
         resends_included=include_resends,
         rows=rows.select_related("borrower", "contact", "company"),

@@ -98,7 +98,7 @@ def test_post_resends_checked_and_reports_refused_and_skipped(
         (
             "success",
             "Resent 1 of 4 interaction(s) (checked against Compliance Guard); refused 1 by Compliance "
-            "Guard; skipped 1 inbound and 1 resend(s); 0 error(s).",
+            "Guard; skipped 1 inbound, 0 logged and 1 resend(s); 0 error(s).",
         ),
         (
             "warning",
@@ -125,7 +125,7 @@ def test_post_can_include_resends_and_skip_the_check_with_a_warning(
         (
             "warning",
             "Resent 3 of 4 interaction(s) (NOT checked against Compliance Guard); refused 0 by "
-            "Compliance Guard; skipped 1 inbound and 0 resend(s); 0 error(s).",
+            "Compliance Guard; skipped 1 inbound, 0 logged and 0 resend(s); 0 error(s).",
         )
     ]
     text, email, resend = rows["text"], rows["email"], rows["resend"]

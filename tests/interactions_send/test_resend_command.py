@@ -90,7 +90,7 @@ def plan(
     )
     return (
         f"{matching} interaction(s) of {company.pk} match: {to_resend} to resend; "
-        f"{inbound} inbound skipped; {tail}."
+        f"{inbound} inbound and 0 logged skipped; {tail}."
     )
 
 
@@ -158,7 +158,7 @@ def test_all_with_yes_resends_every_outbound_row_checked(
         CHECKED,
         f"resent {failed.pk} (email paymentDueReminder, person {borrower.pk}) as {copies[failed.pk].pk}",
         f"resent {sent.pk} (email paymentDueReminder, person {borrower.pk}) as {copies[sent.pk].pk}",
-        "Resent 2 of 4 matching interaction(s); refused 0 by Compliance Guard; skipped 1 inbound, "
+        "Resent 2 of 4 matching interaction(s); refused 0 by Compliance Guard; skipped 1 inbound, 0 logged, "
         "0 resend(s); 1 error(s). Checked against Compliance Guard.",
     ]
     assert err.splitlines() == [
@@ -184,7 +184,7 @@ def test_a_terminal_asks_and_only_yes_sends(company, history, published, django_
     assert out.splitlines()[:2] == [plan(3, 2, 1, 0, company), CHECKED]
     assert out.splitlines()[2] == (
         "Resend 2 interaction(s)? Type 'yes' to continue: "
-        "Resent 2 of 3 matching interaction(s); refused 0 by Compliance Guard; skipped 1 inbound, "
+        "Resent 2 of 3 matching interaction(s); refused 0 by Compliance Guard; skipped 1 inbound, 0 logged, "
         "0 resend(s); 0 error(s). Checked against Compliance Guard."
     )
     assert "\r[" in err and "2/2 100%" in err and "resent 2, refused 0, errors 0" in err
@@ -223,7 +223,7 @@ def test_resends_are_skipped_unless_included(
     assert out.splitlines()[0] == plan(3, 2, 0, 1, company)
     assert out.splitlines()[-1].startswith(
         "Resent 2 of 3 matching interaction(s); refused 0 by Compliance Guard; "
-        "skipped 0 inbound, 1 resend(s);"
+        "skipped 0 inbound, 0 logged, 1 resend(s);"
     )
     assert Interaction.objects.filter(previous_interaction_id=resent.pk).count() == 0
     assert Interaction.objects.filter(previous_interaction_id=follow_up.pk).count() == 1
@@ -262,7 +262,7 @@ def test_a_night_time_collection_text_is_refused_listed_and_not_sent(
         f"resent {email.pk} (email paymentDueReminder, person {borrower.pk}) as {copy.pk}",
         f"refused {text.pk} (text loanOverdueFirstNotice, person {borrower.pk}): timeOfDay: "
         f"{NIGHT_REFUSAL} sendAt: {NEXT_MORNING}",
-        "Resent 1 of 2 matching interaction(s); refused 1 by Compliance Guard; skipped 0 inbound, "
+        "Resent 1 of 2 matching interaction(s); refused 1 by Compliance Guard; skipped 0 inbound, 0 logged, "
         "0 resend(s); 0 error(s). Checked against Compliance Guard.",
     ]
     assert err == ""
@@ -290,7 +290,7 @@ def test_skip_compliance_check_sends_it_and_warns(
     assert out.splitlines() == [
         plan(1, 1, 0, 0, company),
         f"resent {text.pk} (text loanOverdueFirstNotice, person {borrower.pk}) as {copy.pk}",
-        "Resent 1 of 1 matching interaction(s); refused 0 by Compliance Guard; skipped 0 inbound, "
+        "Resent 1 of 1 matching interaction(s); refused 0 by Compliance Guard; skipped 0 inbound, 0 logged, "
         "0 resend(s); 0 error(s). NOT checked against Compliance Guard.",
     ]
     assert (copy.compliance_checked, copy.send_at, copy.content["contentText"]) == (
@@ -343,7 +343,7 @@ def test_dry_run_lists_what_would_happen_and_writes_nothing(company, history, pu
         f"would be refused {night_text.pk} (text loanOverdueFirstNotice, person {night_text.borrower_id}): "
         f"timeOfDay: {NIGHT_REFUSAL} sendAt: {NEXT_MORNING}",
         "Dry run: would resend 2 of 4 matching interaction(s); would refuse 1 (Compliance Guard as of now); "
-        "skipped 1 inbound, 0 resend(s); 0 error(s). Nothing was sent.",
+        "skipped 1 inbound, 0 logged, 0 resend(s); 0 error(s). Nothing was sent.",
     ]
 
 
@@ -416,3 +416,19 @@ def test_concurrent_checked_resends_to_one_borrower_stop_at_the_cap(clock, borro
     copies = Interaction.objects.filter(previous_interaction_id__in=[o.pk for o in originals])
     assert sorted(copies.values_list("pk", flat=True)) == sorted(published)
     assert copies.count() == 3
+
+
+def test_logged_interactions_are_skipped_not_errors(clock, company, borrower, contacts):  # noqa: ANN001
+    """A call logged through the API happened elsewhere: nothing of it was sent here."""
+    clock.now -= timedelta(hours=1)
+    logged = InteractionFactory(
+        borrower=borrower, channel="voice", is_external=True, status="succeeded", content=None
+    )
+    clock.now += timedelta(hours=1)
+    out, err = run("--company", company.pk, "--all", "--yes", "--no-progress")
+    assert out.splitlines()[0] == (
+        f"1 interaction(s) of {company.pk} match: 0 to resend; 0 inbound and 1 logged skipped; "
+        "0 resend(s) skipped (--include-resends to resend them too)."
+    )
+    assert err == ""
+    assert not Interaction.objects.filter(previous_interaction=logged).exists()

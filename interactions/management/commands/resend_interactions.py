@@ -188,7 +188,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"{selection.matching} interaction(s) of {company.pk} match: {selection.to_resend} to resend; "
-            f"{selection.inbound} inbound skipped; {resends}."
+            f"{selection.inbound} inbound and {selection.logged} logged skipped; {resends}."
         )
         if check:
             self.stdout.write(
@@ -222,6 +222,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Dry run: would resend {len(report.resent)} of {selection.matching} matching interaction(s); "
             f"would refuse {len(report.refused)}{tail}; skipped {selection.inbound} inbound, "
+            f"{selection.logged} logged, "
             f"{0 if selection.resends_included else selection.resends} resend(s); "
             f"{len(report.errors) + len(missing)} error(s). Nothing was sent."
         )
@@ -242,6 +243,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Resent {len(report.resent)} of {selection.matching} matching interaction(s); "
             f"refused {len(report.refused)} by Compliance Guard; skipped {selection.inbound} inbound, "
+            f"{selection.logged} logged, "
             f"{0 if selection.resends_included else selection.resends} resend(s); {errors} error(s). {tail}"
         )
         if errors:
