@@ -9,6 +9,9 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 
+from peachcomms.api.schema_constraints import constrain_field
+from peachcomms.api.serializers import StrictMixin
+
 
 class ErrorSerializer(serializers.Serializer):
     status = serializers.IntegerField()
@@ -56,7 +59,19 @@ def error_response(status: int, description: str | None = None) -> OpenApiRespon
 
 
 class ApiAutoSchema(AutoSchema):
-    """Adds the error responses of api.md "Conventions" to every operation."""
+    """Adds the error responses of api.md "Conventions" to every operation, and declares
+    what the serializers enforce (:mod:`peachcomms.api.schema_constraints`)."""
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):  # noqa: ANN001, ANN202, FBT002
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        return constrain_field(field, schema, direction) if isinstance(schema, dict) else schema
+
+    def _map_basic_serializer(self, serializer, direction):  # noqa: ANN001, ANN202
+        schema = super()._map_basic_serializer(serializer, direction)
+        if direction == "request" and isinstance(serializer, StrictMixin):
+            # StrictMixin refuses unknown fields with a 400.
+            schema["additionalProperties"] = False
+        return schema
 
     def get_operation(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
         operation = super().get_operation(*args, **kwargs)
