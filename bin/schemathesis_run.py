@@ -43,14 +43,12 @@ from psycopg import sql
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/peachcomms"
+#: what st's options cannot say: phases' data sources, and the narrow exclusions of
+#: faults fixed in parallel (each names its issue bullet).
+CONFIG_FILE = ROOT / "bin" / "schemathesis.toml"
 MAX_EXAMPLES = 5
 SEED = 13
 START_TIMEOUT = 60
-
-#: Operations excluded from the run, each for a fault fixed in parallel under another
-#: bullet of issue 13, item 6 (remove the exclusion when that fix lands). Narrow on purpose:
-#: only the operation and, where possible, only the check that finds the fault.
-EXCLUSIONS: list[str] = []
 
 
 def _database_name() -> str:
@@ -155,6 +153,8 @@ def main(extra_args: list[str]) -> int:
             _wait_until_serving(base_url, server)
             command = [
                 str(VENV_BIN / "st"),
+                "--config-file",
+                str(CONFIG_FILE),
                 "run",
                 f"{base_url}/api/schema/?format=json",
                 "--url",
@@ -173,9 +173,12 @@ def main(extra_args: list[str]) -> int:
                 "--request-timeout",
                 "30",
                 "--no-color",
+                # NUL (U+0000) is refused everywhere with a 400 naming the field (PostgreSQL
+                # cannot store it; the API description says so), which a schema cannot say.
+                "--generation-allow-x00",
+                "false",
                 "-H",
                 f"X-API-KEY: {issued['apiKey']}",
-                *EXCLUSIONS,
                 *extra_args,
             ]
             return subprocess.run(command, cwd=ROOT, env=env).returncode

@@ -9,7 +9,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 
-from peachcomms.api.schema_constraints import constrain_field
+from peachcomms.api.schema_constraints import constrain_field, references_objects
 from peachcomms.api.serializers import StrictMixin
 
 
@@ -77,9 +77,12 @@ class ApiAutoSchema(AutoSchema):
         operation = super().get_operation(*args, **kwargs)
         if operation is None or not self.path.startswith("/api/"):
             return operation
-        has_query = any(p.get("in") == "query" for p in operation.get("parameters", []))
+        query = {p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"}
+        has_query = bool(query)
         codes = [401, 403]
-        if "{" in self.path:
+        # A path id, a body id or a page cursor can name an object that does not exist.
+        names_objects = "{" in self.path or bool(query & {"startingAfter", "endingBefore"})
+        if names_objects or references_objects(self.get_request_serializer()):
             codes.append(404)
         if self.method in ("POST", "PUT", "PATCH") or has_query:
             codes.append(400)

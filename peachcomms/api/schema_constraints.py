@@ -82,14 +82,54 @@ def time_zones() -> list[str]:
 
 
 @cache
-def catalogue_enums() -> dict[str, list[str]]:
+def named_constraints() -> dict[str, dict[str, Any]]:
+    """Constraints of string values known by their name (body property or query parameter)
+    and checked by the services, not the serializers."""
+    from templating.selectors import template_channels  # noqa: PLC0415 - app imports this module
+
     catalogue = read_catalogue()
     subjects = [row["subject"] for row in catalogue["subjects"]]
     return {
         # Deprecated aliases are accepted and rewritten, so they are valid input.
-        "subject": sorted({*subjects, *catalogue["aliases"]}),
-        "theme": sorted(row["theme"] for row in catalogue["themes"]),
+        "subject": {"enum": sorted({*subjects, *catalogue["aliases"]})},
+        "theme": {"enum": sorted(row["theme"] for row in catalogue["themes"])},
+        # A string channel (a ChoiceField has its enum already): a template's channel.
+        "channel": {"enum": template_channels()},
+        "language": {"pattern": "^[a-z]{2}$"},
     }
+
+
+#: key of :func:`component_constraints` for the component itself, not one of its properties.
+COMPONENT = ""
+
+
+@cache
+def component_constraints() -> dict[str, dict[str, dict[str, Any]]]:
+    """Body properties checked by a service, by request component."""
+    from borrowers.validators import US_STATES  # noqa: PLC0415
+    from compliance.services.checks import _channels  # noqa: PLC0415 - the exact list the service checks
+
+    return {
+        "ComplianceRuleRequest": {
+            "parameters": {"type": "object", "additionalProperties": {}},
+            "channels": {"items": {"type": "string", "enum": sorted(_channels())}, "uniqueItems": True},
+            "states": {"items": {"type": "string", "enum": sorted(US_STATES)}, "uniqueItems": True},
+        },
+        "CompanyRequest": {"supportEmail": {"format": "email"}},
+        # A free-form email needs a body: contentHtml or contentPlain, not blank.
+        "FreeFormEmailRequest": {
+            COMPONENT: {
+                "anyOf": [
+                    {"required": ["contentHtml"], "properties": {"contentHtml": {"minLength": 1}}},
+                    {"required": ["contentPlain"], "properties": {"contentPlain": {"minLength": 1}}},
+                ]
+            }
+        },
+    }
+
+
+#: query parameters naming an object by id: the prefix of that id.
+QUERY_ID_PREFIXES = {"personId": "BO", "loanId": "LN", "caseId": "CS"}
 
 
 def _json_object(schema: dict[str, Any], field: serializers.Field) -> dict[str, Any]:
@@ -113,10 +153,27 @@ def constrain_field(field: serializers.Field, schema: dict[str, Any], direction:
         schema["maxProperties"] = 50
     elif isinstance(field, ContextField):
         schema = _json_object(schema, field)
+    elif isinstance(field, (serializers.ListField, serializers.ListSerializer)) and not field.allow_empty:
+        schema.setdefault("minItems", 1)
     elif isinstance(field, TimezoneField) and direction == "request":
         schema["enum"] = [*([""] if field.allow_blank else []), *time_zones()]
         schema.pop("minLength", None)
     return schema
+
+
+def references_objects(serializer: Any) -> bool:
+    """Whether a request body names objects by id, so that it can be a 404 (api.md: "404
+    unknown referenced object")."""
+    if not isinstance(serializer, serializers.BaseSerializer):
+        return False
+    if isinstance(serializer, serializers.ListSerializer):
+        return references_objects(serializer.child)
+    for field in serializer.fields.values():
+        if isinstance(field, serializers.ListField):
+            field = field.child
+        if isinstance(field, ObjectIdField) or references_objects(field):
+            return True
+    return False
 
 
 def _constrain_parameter(path: str, parameter: dict[str, Any]) -> None:
@@ -124,7 +181,16 @@ def _constrain_parameter(path: str, parameter: dict[str, Any]) -> None:
     if where == "path" and name in PATH_ID_PREFIXES:
         schema["pattern"] = id_pattern(PATH_ID_PREFIXES[name], external=name not in NO_EXTERNAL_ID)
     elif where == "path" and name == "subject":
-        schema["enum"] = catalogue_enums()["subject"]
+        schema["enum"] = named_constraints()["subject"]["enum"]
+    elif where == "query" and name in QUERY_ID_PREFIXES:
+        schema["pattern"] = id_pattern(QUERY_ID_PREFIXES[name])
+    elif where == "query" and name == "channel" and "enum" not in schema:
+        schema.update(named_constraints()[name])
+    elif where == "query" and name in ("subject", "theme") and "/interactions" in path:
+        # The interaction filters check the catalogue (an unknown subject is a 400).
+        schema["enum"] = named_constraints()[name]["enum"]
+    elif where == "query" and name == "supercaseBulkOperationId":
+        schema["minLength"] = 1
     elif where == "query" and name == "limit":
         schema.update({"type": "integer", "minimum": 1, "maximum": MAX_LIMIT})
     elif where == "query" and name in CURSOR_PARAMETERS:
@@ -134,7 +200,7 @@ def _constrain_parameter(path: str, parameter: dict[str, Any]) -> None:
 
 def postprocess_enforced_constraints(result: dict[str, Any], generator: Any, **kwargs: Any) -> dict[str, Any]:
     """Spectacular postprocessing hook (settings ``POSTPROCESSING_HOOKS``)."""
-    enums = catalogue_enums()
+    named = named_constraints()
     for path, item in result.get("paths", {}).items():
         for operation in item.values():
             if not isinstance(operation, dict):
@@ -144,8 +210,13 @@ def postprocess_enforced_constraints(result: dict[str, Any], generator: Any, **k
     for name, component in result.get("components", {}).get("schemas", {}).items():
         if not name.endswith("Request"):
             continue
-        for prop, schema in component.get("properties", {}).items():
-            if prop in enums and schema.get("type") == "string":
-                schema["enum"] = [*enums[prop], *([None] if schema.get("nullable") else [])]
-                schema.pop("minLength", None)
+        properties = component.get("properties", {})
+        for prop, schema in properties.items():
+            if prop in named and schema.get("type") == "string" and "enum" not in schema:
+                schema.update(named[prop])
+                if "enum" in schema:
+                    schema["enum"] = [*schema["enum"], *([None] if schema.get("nullable") else [])]
+                    schema.pop("minLength", None)
+        for prop, constraint in component_constraints().get(name, {}).items():
+            (properties[prop] if prop != COMPONENT else component).update(constraint)
     return result

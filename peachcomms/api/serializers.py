@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from django.http import QueryDict
 from rest_framework import serializers
 
 from peachcomms.api.ids import EXTERNAL_PREFIX, ID_RE
@@ -33,6 +34,8 @@ class StrictMixin:
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):
             refuse_unknown_fields(data, self.fields)
+            if not isinstance(data, QueryDict):
+                refuse_non_boolean_values(data, self.fields)
         return super().to_internal_value(data)
 
 
@@ -41,6 +44,22 @@ def refuse_unknown_fields(data: dict, names: Iterable[str]) -> None:
     unknown = sorted(set(data).difference(names))
     if unknown:
         raise serializers.ValidationError({name[:100]: ["Unknown field."] for name in unknown[:20]})
+
+
+def refuse_non_boolean_values(data: dict, fields: dict[str, serializers.Field]) -> None:
+    """A JSON boolean field takes true or false only: DRF's BooleanField also reads 0, 1,
+    "yes", "off" …, which the OpenAPI document (type boolean) does not allow, and a typo
+    such as ``"isTransactional": "false"`` must not be read as a choice."""
+    wrong = [
+        name
+        for name, value in data.items()
+        if isinstance(fields.get(name), serializers.BooleanField)
+        and not fields[name].read_only
+        and not isinstance(value, bool)
+        and not (value is None and fields[name].allow_null)
+    ]
+    if wrong:
+        raise serializers.ValidationError({name[:100]: ["Must be true or false."] for name in wrong[:20]})
 
 
 class StrictSerializer(StrictMixin, serializers.Serializer):
