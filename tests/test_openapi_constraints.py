@@ -74,5 +74,5 @@ def test_a_boolean_field_takes_true_or_false_only_and_nothing_is_written(api):
     before = api.get("/api/communicator/subjects/welcome").json()
     response = api.put("/api/communicator/subjects/welcome", {"agentCanSend": 0}, format="json")
     assert response.status_code == 400
-    assert response.json()["errors"] == {"agentCanSend": ["Must be true or false."]}
+    assert response.json()["errors"] == {"agentCanSend": ["Must be a valid boolean."]}
     assert api.get("/api/communicator/subjects/welcome").json() == before

@@ -59,7 +59,7 @@ def refuse_non_boolean_values(data: dict, fields: dict[str, serializers.Field]) 
         and not (value is None and fields[name].allow_null)
     ]
     if wrong:
-        raise serializers.ValidationError({name[:100]: ["Must be true or false."] for name in wrong[:20]})
+        raise serializers.ValidationError({name[:100]: ["Must be a valid boolean."] for name in wrong[:20]})
 
 
 class StrictSerializer(StrictMixin, serializers.Serializer):
