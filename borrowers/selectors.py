@@ -47,6 +47,43 @@ def borrower_with_contacts(company: Company, person_id: str) -> tuple[Borrower, 
     return borrowers[0], contacts
 
 
+#: data.md "Contact selection": the contact type each channel is delivered to, and for
+#: text the labels of phones that can receive texts. Channels not listed need no contact.
+SELECTION_TYPES = {
+    "email": Contact.ContactType.EMAIL,
+    "text": Contact.ContactType.PHONE,
+    "voice": Contact.ContactType.PHONE,
+    "mail": Contact.ContactType.ADDRESS,
+}
+TEXT_LABELS = (Contact.Label.PERSONAL, Contact.Label.MOBILE)
+STATUS_ORDER = (Contact.Status.PRIMARY, Contact.Status.SECONDARY, Contact.Status.ADDITIONAL)
+
+
+def contact_select(contacts: Iterable[Contact], channel: str) -> Contact | None:
+    """The contact a send that names none goes to (data.md, "Contact selection"): the
+    borrower's own (``self``), valid, not archived contacts of the channel's type (texts:
+    phones with text consent labelled personal or mobile), primary → secondary →
+    additional, the oldest first within a status. None when there is none or the channel
+    is not delivered to a contact.
+
+    The one rule for every path that picks a recipient: the send, Compliance Guard (which
+    judges exactly the contact the send will use) and the render of a letter."""
+    contact_type = SELECTION_TYPES.get(channel)
+    if contact_type is None:
+        return None
+    eligible = [
+        c
+        for c in contacts
+        if c.affiliation == Contact.Affiliation.SELF
+        and c.valid
+        and c.status in STATUS_ORDER
+        and c.contact_type == contact_type
+        and (channel != "text" or (c.receive_text_messages and c.label in TEXT_LABELS))
+    ]
+    eligible.sort(key=lambda c: (STATUS_ORDER.index(c.status), c.created_at, c.pk))
+    return eligible[0] if eligible else None
+
+
 def borrower_open_cases(borrower: Borrower) -> list[Case]:
     """The borrower's cases with an open status, oldest first (Compliance Guard's case
     holds; one read without the query compiler)."""

@@ -35,7 +35,11 @@ HORIZON = timedelta(days=3 * 366)
 class GuardRequest:
     """What is about to be sent. ``theme`` defaults to the subject's implicit theme for the
     company (a message with neither is judged as debt collection, the strictest);
-    ``is_transactional`` None means the subject descriptor's default; ``contact`` None
+    ``is_transactional`` is the caller's claim (None: not given); whether the message is
+    treated as transactional is decided by what it is
+    (:func:`compliance.transactional.transactional_treatment`): a claim can make a message
+    stricter, never lift a rule. ``own_content``: the content is the caller's own
+    (``useTemplate: false``), not the subject's template. ``contact`` None
     lets the guard pick the recipient as a send would (data.md, "Contact selection").
     ``loan_ids`` are the debt the message is about (primary keys); none means all the
     borrower's loans. ``exclude_interaction_id``: the interaction being re-checked just
@@ -56,6 +60,7 @@ class GuardRequest:
     loan_ids: tuple[str, ...] = ()
     is_autodialed: bool = False
     is_transactional: bool | None = None
+    own_content: bool = False
     check_at_company_noon: bool = False
     exclude_interaction_id: str | None = None
     facts: BorrowerFacts | None = None
@@ -99,18 +104,19 @@ def decide(request: GuardRequest, at: datetime | None = None) -> Decision:
     first = _evaluate(ctx, at)
     if first is None:
         return Decision(True, None, f"Allowed: no rule refuses this {request.channel} message.", None, at)
+    note = ctx.treatment.overruled
     t, outcome = at, first
     for _ in range(MAX_ITERATIONS):
         if outcome.lasting or outcome.retry_at is None:
-            return _refusal(first, None, blocker=outcome if outcome is not first else None)
+            return _refusal(first, None, blocker=outcome if outcome is not first else None, note=note)
         later = _ceil_second(outcome.retry_at)
         if later <= t or later - at > HORIZON:
-            return _refusal(first, None)
+            return _refusal(first, None, note=note)
         t = later
         outcome = _evaluate(ctx, t)
         if outcome is None:
-            return _refusal(first, t)
-    return _refusal(first, None)
+            return _refusal(first, t, note=note)
+    return _refusal(first, None, note=note)
 
 
 def _evaluate(ctx: GuardContext, at: datetime) -> Outcome | None:
@@ -121,13 +127,18 @@ def _evaluate(ctx: GuardContext, at: datetime) -> Outcome | None:
     return None
 
 
-def _refusal(first: Outcome, send_at: datetime | None, *, blocker: Outcome | None = None) -> Decision:
+def _refusal(
+    first: Outcome, send_at: datetime | None, *, blocker: Outcome | None = None, note: str | None = None
+) -> Decision:
     if send_at is not None:
         tail = f"the next allowed time is {format_utc(send_at)}"
     elif blocker is not None:
         tail = f"waiting will not help: then {blocker.reason} refuses ({blocker.message})"
     else:
         tail = "waiting will not help"
+    if note is not None:
+        # The caller claimed isTransactional: true; say why that did not lift the rule.
+        tail += f". isTransactional: true does not lift it: {note}"
     message = f"{first.message[:1].upper()}{first.message[1:]}; {tail}."
     return Decision(False, first.reason, message, first.rule_id, send_at)
 

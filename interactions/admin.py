@@ -1,4 +1,5 @@
-"""The interaction log in the staff console: history, so it is read-only."""
+"""The interaction log in the staff console: history, so it is read-only; its one action,
+"Resend selected", goes through a confirmation page (:mod:`interactions.admin_resend`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.http import HttpRequest
 
 from borrowers.admin.base import ReadOnlyAdminMixin, StaffAdmin
 from interactions import catalogue
+from interactions.admin_resend import ResendActionMixin
 from interactions.models import Interaction
 from subjects.models import Theme
 
@@ -52,7 +54,7 @@ class ThemeFilter(ChoicesFilter):
 
 
 @admin.register(Interaction)
-class InteractionAdmin(ReadOnlyAdminMixin, StaffAdmin):
+class InteractionAdmin(ResendActionMixin, ReadOnlyAdminMixin, StaffAdmin):
     list_display = [
         "id",
         "created_at",

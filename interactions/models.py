@@ -58,7 +58,9 @@ class Interaction(CompanyOwned, ExternalIdMixin):
     )
     channel = models.CharField(max_length=16)
     direction = models.CharField(max_length=8, choices=Direction)
-    subject = models.CharField(max_length=64, blank=True, default="")
+    # Null on a logged interaction recorded with a theme and no subject (data.md requires
+    # only channel, theme and status of an interaction).
+    subject = models.CharField(max_length=64, null=True, blank=True)
     theme = models.CharField(max_length=64, null=True, blank=True)
     borrower_selected_theme = models.CharField(max_length=64, null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status, default=Status.SCHEDULED)
@@ -199,4 +201,4 @@ class Interaction(CompanyOwned, ExternalIdMixin):
         ]
 
     def __str__(self) -> str:
-        return f"{self.id} {self.direction} {self.channel} {self.subject}"
+        return f"{self.id} {self.direction} {self.channel} {self.subject or self.theme}"

@@ -137,6 +137,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["peachcomms.api.permissions.HasApiKeyPermission"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["peachcomms.api.parsers.StrictJSONParser"],
+    "DEFAULT_METADATA_CLASS": "peachcomms.api.metadata.RouteMetadata",
     "DEFAULT_SCHEMA_CLASS": "peachcomms.api.schema.ApiAutoSchema",
     "EXCEPTION_HANDLER": "peachcomms.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,

@@ -6,11 +6,13 @@ per process; company overrides are read per call (one indexed query).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 
 from borrowers import settings_cache
 from borrowers.models import Company
+from peachcomms.choices import choice_hint, shown
 from peachcomms.errors import InvalidInput, NotFound
 from subjects.models import CompanySubjectSetting, Subject, SubjectAlias, Theme
 
@@ -80,11 +82,14 @@ def theme_names() -> list[str]:
 
 
 def theme_get(name: str) -> ThemeInfo:
-    """The theme, or InvalidInput naming the unknown value."""
+    """The theme, or InvalidInput naming the unknown value and the valid ones."""
     try:
         return _themes()[name]
     except KeyError:
-        raise InvalidInput(f"Unknown theme '{name[:64]}'.", errors={"theme": ["Unknown theme."]}) from None
+        hint = choice_hint(name, theme_names())
+        raise InvalidInput(
+            f"Unknown theme '{shown(name)}'. {hint}", errors={"theme": [f"Unknown theme. {hint}"]}
+        ) from None
 
 
 def subject_names() -> list[str]:
@@ -95,6 +100,24 @@ def subject_canonical(name: str) -> str | None:
     """The current name of a subject (deprecated aliases rewritten), or None if unknown."""
     name = _aliases().get(name, name)
     return name if name in _subjects() else None
+
+
+SUBJECTS_LISTED_AT = "GET /api/communicator/subjects"
+
+
+def subject_check(name: str, *, missing: type[Exception] = InvalidInput, field: str = "subject") -> str:
+    """The canonical name of the subject ``name`` (deprecated aliases rewritten). Every
+    route that takes a subject checks it here, so an unknown one reads the same
+    everywhere: ``missing`` (InvalidInput, a 400 naming ``field``, for a request body or
+    query; NotFound for a path) suggesting the closest subject."""
+    canonical = subject_canonical(name)
+    if canonical is not None:
+        return canonical
+    hint = choice_hint(name, subject_names(), listed_at=SUBJECTS_LISTED_AT)
+    raise missing(
+        f"Unknown subject '{shown(name)}'. {hint}",
+        errors={field: [f"Unknown subject. {hint}"]} if missing is InvalidInput else None,
+    )
 
 
 def _with_overrides(base: SubjectDescriptor, setting: CompanySubjectSetting | None) -> SubjectDescriptor:
@@ -118,12 +141,7 @@ def subject_descriptor(
 ) -> SubjectDescriptor:
     """The company's view of a subject; an unknown subject raises ``missing`` (InvalidInput
     for a request body, NotFound for a path)."""
-    canonical = subject_canonical(name)
-    if canonical is None:
-        raise missing(
-            f"Unknown subject '{name[:64]}'.",
-            errors={"subject": ["Unknown subject."]} if missing is InvalidInput else None,
-        )
+    canonical = subject_check(name, missing=missing)
     setting = company_subject_settings(company, version=version).get(canonical)
     return _with_overrides(_subjects()[canonical], setting)
 
@@ -141,9 +159,29 @@ def company_subject_settings(
     return settings_cache.cached(company.pk, "subjects.settings", version, load)
 
 
-def subject_descriptors(company: Company) -> list[SubjectDescriptor]:
-    """Every subject as the company sees it, in catalogue order (two queries at most)."""
-    settings = {s.subject_id: s for s in CompanySubjectSetting.objects.filter(company_id=company.pk)}
+#: Extension point: what tells, for a company, the channels each subject has a template
+#: for. The templating app registers its selector when it is ready (subjects sit below
+#: templating and never import it); until then no subject has any.
+ChannelsSource = Callable[[Company, int | None], dict[str, list[str]]]
+_channels_source: list[ChannelsSource] = []
+
+
+def register_channels_source(source: ChannelsSource) -> None:
+    """Install ``source`` as what :func:`subject_channels` asks (the last one wins)."""
+    _channels_source[:] = [source]
+
+
+def subject_channels(company: Company, *, version: int | None = None) -> dict[str, list[str]]:
+    """``{subject: [channel, ...]}``: the channels the company can render each subject on
+    (its own enabled templates and the built-in ones); a subject with none is absent.
+    ``version``: the company's settings version, as for :func:`subject_descriptor`."""
+    return _channels_source[0](company, version) if _channels_source else {}
+
+
+def subject_descriptors(company: Company, *, version: int | None = None) -> list[SubjectDescriptor]:
+    """Every subject as the company sees it, in catalogue order (its overrides from the
+    process cache, as :func:`company_subject_settings`)."""
+    settings = company_subject_settings(company, version=version)
     return [_with_overrides(base, settings.get(name)) for name, base in sorted(_subjects().items())]
 
 
@@ -153,7 +191,10 @@ __all__ = [
     "ThemeInfo",
     "clear_cache",
     "company_subject_settings",
+    "register_channels_source",
     "subject_canonical",
+    "subject_channels",
+    "subject_check",
     "subject_descriptor",
     "subject_descriptors",
     "subject_names",

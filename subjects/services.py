@@ -7,9 +7,10 @@ from typing import Any
 from django.db import transaction
 
 from borrowers.models import Case, Company
+from peachcomms.choices import choice_hint, shown
 from peachcomms.errors import InvalidInput, NotFound
 from subjects.models import CompanySubjectSetting
-from subjects.selectors import SubjectDescriptor, subject_canonical, subject_descriptor, theme_get
+from subjects.selectors import SubjectDescriptor, subject_check, subject_descriptor, theme_get
 
 #: The attributes a company may override (as ``CompanySubjectSetting`` names them) and
 #: their API names.
@@ -27,8 +28,10 @@ def _case_types(values: Any) -> list[str]:
     known = set(Case.CaseType.values)
     unknown = [value for value in values if value not in known]
     if unknown:
+        hint = choice_hint(unknown[0], Case.CaseType.values)
         raise InvalidInput(
-            f"Unknown case type '{str(unknown[0])[:64]}'.", errors={"caseTypes": ["Unknown case type."]}
+            f"Unknown case type '{shown(unknown[0])}'. {hint}",
+            errors={"caseTypes": [f"Unknown case type. {hint}"]},
         )
     return list(dict.fromkeys(values))  # duplicates dropped, order kept
 
@@ -46,9 +49,7 @@ def subject_setting_update(company: Company, subject: str, data: dict[str, Any])
     Raises NotFound for an unknown subject, InvalidInput for an unknown theme or case type
     or an attribute that cannot be overridden. Nothing is written when it raises.
     """
-    canonical = subject_canonical(subject)
-    if canonical is None:
-        raise NotFound(f"Unknown subject '{subject[:64]}'.")
+    canonical = subject_check(subject, missing=NotFound)
     extra = sorted(set(data) - set(OVERRIDABLE))
     if extra:
         raise InvalidInput(f"Cannot override '{extra[0]}' of a subject.")

@@ -46,6 +46,9 @@ from borrowers.api.serializers import (
 from borrowers.models import Borrower, Case, Company, Contact, Document, Loan
 from peachcomms.scoping import get_scoped_many
 
+#: The hydrated objects a request names by id (``personId``, ``contactId``, ``loanId``,
+#: ``loanIds``, ``caseId``, ``statementId``); ``company`` comes from the API key.
+REQUEST_OBJECTS = ("person", "contact", "loan", "loans", "case", "statement")
 ADDRESS_KEYS = ("addressLine1", "addressLine2", "city", "state", "postalCode", "country")
 MAX_LOAN_IDS = 100
 

@@ -22,9 +22,10 @@ from markupsafe import Markup
 
 from borrowers import services as borrower_services
 from borrowers.models import Borrower, Company, Contact, Document
-from peachcomms.errors import Conflict, InvalidInput
+from borrowers.selectors import borrower_contacts, contact_select
+from peachcomms.errors import Conflict
 from peachcomms.scoping import get_scoped
-from subjects.selectors import subject_canonical, subject_descriptor
+from subjects.selectors import subject_check, subject_descriptor
 from templating import selectors
 from templating.hydration import hydrate_context
 from templating.models import TemplateDescriptor, TemplateVersion
@@ -99,12 +100,7 @@ def template_descriptor_create(*, company: Company | None, data: dict[str, Any])
     if company is not None:
         data["subject"] = subject_descriptor(company, data["subject"]).subject
     else:
-        canonical = subject_canonical(data["subject"])
-        if canonical is None:
-            raise InvalidInput(
-                f"Unknown subject '{data['subject'][:64]}'.", errors={"subject": ["Unknown subject."]}
-            )
-        data["subject"] = canonical
+        data["subject"] = subject_check(data["subject"])
     selectors.channel_check(data["channel"])
     selectors.language_check(data.get("language", selectors.DEFAULT_LANGUAGE))
     descriptor = TemplateDescriptor(
@@ -233,7 +229,9 @@ def template_render(
 
     ``person`` and ``contact`` may be given already resolved (the send path chooses the
     contact itself); otherwise ``request.person_id`` and ``request.contact_id`` are
-    resolved within the company (the contact within the person)."""
+    resolved within the company (the contact within the person). A letter (``mail``) of a
+    person that names no contact is addressed as its send would be: to the address
+    contact data.md's "Contact selection" picks (the primary first), if the person has one."""
     subject = subject_descriptor(company, request.subject).subject
     channel = selectors.channel_check(request.channel)
     language = selectors.language_check(request.language)
@@ -247,6 +245,8 @@ def template_render(
             borrower_id=person.pk if person is not None else None,
             field="contactId",
         )
+    if contact is None and person is not None and not request.contact_id and channel == "mail":
+        contact = contact_select(borrower_contacts(person), channel)
     context = hydrate_context(
         company,
         person=person,
@@ -369,14 +369,19 @@ def free_form_email_render(
     content_plain: str = "",
     language: str = selectors.DEFAULT_LANGUAGE,
     person: Borrower | None = None,
+    person_id: str | None = None,
     contact: Contact | None = None,
     settings_version: int | None = None,
 ) -> tuple[TemplateVersion, RenderedContent]:
     """The caller's content rendered through the active ``freeFormBranded`` email
     template (the company's own, else the built-in one). No template → 404.
+    ``person`` is hydrated as ``person``; ``person_id`` (the preview's ``personId``) is
+    resolved within the company when no ``person`` is given (404 naming ``personId``).
     ``settings_version``: the company's, as read in the caller's unit of work (read here
     when not given), so that rendering for several recipients reads it once."""
     language = selectors.language_check(language)
+    if person is None and person_id:
+        person = get_scoped(Borrower, company.pk, person_id, field="personId")
     version = selectors.template_select(
         company, FREE_FORM_BRANDED, "email", language, settings_version=settings_version
     )

@@ -96,6 +96,7 @@ def test_subject_routes_are_documented_bare(schema):
         "agentCanSend",
         "previewOnly",
         "isTransactional",
+        "channels",
     }
 
 

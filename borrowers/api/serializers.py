@@ -9,7 +9,13 @@ from rest_framework import serializers
 
 from borrowers.models import Borrower, Case, Company, Contact, Document, Loan
 from borrowers.validators import ValueInvalid, normalize_media_type, validate_file_name
-from peachcomms.api.serializers import CamelModelSerializer, MetaDataField, ObjectIdField, StrictSerializer
+from peachcomms.api.serializers import (
+    CamelModelSerializer,
+    EnumField,
+    MetaDataField,
+    ObjectIdField,
+    StrictSerializer,
+)
 
 
 @cache
@@ -43,7 +49,7 @@ class BorrowerNameSerializer(StrictSerializer):
 class CommPreferencesSerializer(StrictSerializer):
     statementDeliveryChannels = serializers.ListField(
         source="statement_delivery_channels",
-        child=serializers.ChoiceField(choices=["email", "mail", "text", "gui"]),
+        child=EnumField(choices=["email", "mail", "text", "gui"]),
         max_length=4,
         required=False,
     )

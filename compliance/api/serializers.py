@@ -12,6 +12,7 @@ from compliance.selectors import company_today, do_not_interact_is_active
 from interactions import catalogue
 from peachcomms.api.serializers import (
     CamelModelSerializer,
+    EnumField,
     ObjectIdField,
     RepresentationPlanMixin,
     StrictSerializer,
@@ -72,7 +73,7 @@ class ComplianceRuleChangeActorSerializer(serializers.Serializer):
 
     id = serializers.CharField(allow_null=True)
     name = serializers.CharField()
-    userType = serializers.ChoiceField(choices=["integration", "agent", "system"])
+    userType = EnumField(choices=["integration", "agent", "system"])
 
 
 class ComplianceRuleChangeSerializer(RepresentationPlanMixin, serializers.ModelSerializer):
@@ -154,7 +155,7 @@ class DoNotInteractUpdateSerializer(DoNotInteractSerializer):
 class CanInteractInputSerializer(StrictSerializer):
     """Body of ``POST /people/{personId}/can-interact``."""
 
-    channel = serializers.ChoiceField(choices=catalogue.channel_values(include_deprecated=False))
+    channel = EnumField(choices=catalogue.channel_values(include_deprecated=False))
     subject = serializers.CharField(
         max_length=64,
         required=False,

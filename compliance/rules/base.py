@@ -30,6 +30,7 @@ from borrowers.settings_cache import settings_version
 from compliance import timezones
 from compliance.models import ComplianceRule, DoNotInteract
 from compliance.selectors import company_rules, company_today, do_not_interacts_active
+from compliance.transactional import Treatment, transactional_treatment
 from interactions.models import Interaction
 from peachcomms.db import json_list_contains
 from subjects.selectors import SubjectDescriptor, subject_descriptor, theme_get, theme_names
@@ -117,10 +118,19 @@ class GuardContext:
         return self.descriptor.subject if self.descriptor is not None else self.request.subject
 
     @cached_property
+    def treatment(self) -> Treatment:
+        """Whether the message is transactional, decided by what it is: a caller's
+        ``isTransactional: true`` never lifts a rule (:mod:`compliance.transactional`)."""
+        return transactional_treatment(
+            self.descriptor,
+            self.theme,
+            claimed=self.request.is_transactional,
+            own_content=self.request.own_content,
+        )
+
+    @property
     def is_transactional(self) -> bool:
-        if self.request.is_transactional is not None:
-            return self.request.is_transactional
-        return self.descriptor.is_transactional if self.descriptor is not None else False
+        return self.treatment.transactional
 
     @cached_property
     def is_debt_collection(self) -> bool:

@@ -11,50 +11,22 @@ Parameters::
 
 A contact flagged ``authorizedThirdParty`` or ``powerOfAttorney`` counts as that
 affiliation. When the request names no contact, :func:`contact_select` picks one (data.md,
-"Contact selection"); none → "no eligible contact".
+"Contact selection"; :func:`borrowers.selectors.contact_select`); none → "no eligible
+contact".
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 
 from borrowers.models import Contact
+
+# The selection rule lives with the contacts, so that the render of a letter (templating,
+# below compliance) picks the same address; re-exported here for the guard and the send.
+from borrowers.selectors import SELECTION_TYPES
+from borrowers.selectors import contact_select as contact_select
 from compliance.models import RuleFamily
 from compliance.rules.base import GuardContext, Outcome, Rule
-
-#: data.md "Contact selection": the contact type each channel is delivered to, and for
-#: text the labels of phones that can receive texts. Channels not listed need no contact.
-SELECTION_TYPES = {
-    "email": Contact.ContactType.EMAIL,
-    "text": Contact.ContactType.PHONE,
-    "voice": Contact.ContactType.PHONE,
-    "mail": Contact.ContactType.ADDRESS,
-}
-TEXT_LABELS = (Contact.Label.PERSONAL, Contact.Label.MOBILE)
-STATUS_ORDER = (Contact.Status.PRIMARY, Contact.Status.SECONDARY, Contact.Status.ADDITIONAL)
-
-
-def contact_select(contacts: Iterable[Contact], channel: str) -> Contact | None:
-    """The contact a send that names none goes to (data.md, "Contact selection"): the
-    borrower's own (``self``), valid, not archived contacts of the channel's type (texts:
-    phones with text consent labelled personal or mobile), primary → secondary →
-    additional, the oldest first within a status. None when there is none or the channel
-    is not delivered to a contact."""
-    contact_type = SELECTION_TYPES.get(channel)
-    if contact_type is None:
-        return None
-    eligible = [
-        c
-        for c in contacts
-        if c.affiliation == Contact.Affiliation.SELF
-        and c.valid
-        and c.status in STATUS_ORDER
-        and c.contact_type == contact_type
-        and (channel != "text" or (c.receive_text_messages and c.label in TEXT_LABELS))
-    ]
-    eligible.sort(key=lambda c: (STATUS_ORDER.index(c.status), c.created_at, c.pk))
-    return eligible[0] if eligible else None
 
 
 def contact_needed(channel: str) -> bool:

@@ -8,8 +8,9 @@ message's channel, or all its channels together with ``combineChannels`` (Massac
 calls and texts). Every applicable row must allow (state rows tighten the federal ones: the
 smallest cap wins); when several refuse, the one that frees last is reported.
 
-Only non-transactional messages of debt-collection themes are capped, and only such
-interactions are counted: outbound, on the counted channels, not deleted, about the same
+Messages of debt-collection themes are capped, and only such interactions are counted,
+whatever their ``isTransactional`` says (a debt-collection message is never transactional:
+:mod:`compliance.transactional`): outbound, on the counted channels, not deleted, about the same
 debt (:meth:`GuardContext.debt_q`), whose status details count (the ``counts`` column of
 ``interactions/catalogue/status_details.json``: A or C). An interaction without status
 details counts unless it is ``failed`` or ``canceled``; ``scheduled`` ones count at their
@@ -74,7 +75,6 @@ def counted_send_times_orm(
         direction=Interaction.Direction.OUTBOUND,
         channel__in=channels,
         theme__in=ctx.debt_collection_themes,
-        is_transactional=False,
         deleted_at__isnull=True,
     ).filter(counted_q(), ctx.debt_q())
     counted = ctx.without_request_row(counted)
@@ -116,7 +116,7 @@ class FrequencyRule(Rule):
     family = RuleFamily.FREQUENCY.value
 
     def check(self, ctx: GuardContext, at: datetime) -> Outcome | None:
-        if ctx.is_transactional or not ctx.is_debt_collection:
+        if not ctx.is_debt_collection:  # the theme decides, never isTransactional
             return None
         refusals = [outcome for row in ctx.rows(self.family) if (outcome := self._check_row(ctx, row, at))]
         if not refusals:

@@ -95,7 +95,7 @@ def counted_send_times(
     not_sent = ", ".join(f"'{status}'" for status in NOT_SENT)
     where = (
         f"borrower_id = %s AND direction = 'outbound' AND channel = %s AND {themes}"
-        " AND NOT is_transactional AND deleted_at IS NULL AND id <> %s"
+        " AND deleted_at IS NULL AND id <> %s"
         f" AND ({counted} OR (status_details IS NULL AND status NOT IN ({not_sent})))"
         f"{debt}"
     )

@@ -9,7 +9,8 @@ Parameters: ``{"days": int, "statusDetails": [statusDetails]}``.
 Local dates are taken in every candidate time zone of the borrower and the latest start of
 day ``days + 1`` wins (the strictest zone). "About that debt" as for frequency: a
 conversation about one of the request's loans or about no particular loan; a request that
-names no loan is about all of them. Transactional messages are not held.
+names no loan is about all of them. Only debt-collection messages are held, whatever
+their ``isTransactional`` says (the theme decides: :mod:`compliance.transactional`).
 
 The conversation's time is ``send_at`` for outbound rows (when the call was placed, or
 ``startedAt`` of a logged one) and ``started_at`` (else ``created_at``) for inbound ones.
@@ -69,7 +70,7 @@ class PostConversationRule(Rule):
     family = RuleFamily.POST_CONVERSATION.value
 
     def check(self, ctx: GuardContext, at: datetime) -> Outcome | None:
-        if ctx.is_transactional or not ctx.is_debt_collection:
+        if not ctx.is_debt_collection:  # the theme decides, never isTransactional
             return None
         for row in ctx.rows(self.family):
             days = row.parameters["days"]

@@ -5,7 +5,9 @@ opening of the window common to every applicable row and every zone (DST-correct
 Parameters: ``{"start": "HH:MM", "end": "HH:MM", "scope": {channel: "nonTransactional" |
 "debtCollection"}}`` — the window is ``[start, end)`` local time; it applies to a channel
 only if ``scope`` names it, and then only to non-transactional messages
-(``nonTransactional``) or to debt-collection themes (``debtCollection``). Rows with
+(``nonTransactional``: every message that is not transactional by what it is, debt
+collection always included, whatever the caller's ``isTransactional`` says:
+:mod:`compliance.transactional`) or to debt-collection themes (``debtCollection``). Rows with
 ``states`` (the borrower lives there) tighten the federal row: all applicable windows are
 intersected.
 

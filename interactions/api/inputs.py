@@ -10,7 +10,7 @@ from rest_framework import serializers
 from interactions import catalogue
 from interactions.api.serializers import InteractionSerializer, with_from_field
 from interactions.models import Interaction
-from peachcomms.api.serializers import MetaDataField, ObjectIdField, StrictSerializer
+from peachcomms.api.serializers import EnumField, MetaDataField, ObjectIdField, StrictSerializer
 
 SUBJECT_LINE_MAX = 1_000
 CONTENT_TEXT_MAX = 100_000
@@ -19,7 +19,7 @@ ADDRESS_MAX = 320
 LOAN_IDS_MAX = 100
 
 
-class ChannelField(serializers.ChoiceField):
+class ChannelField(EnumField):
     """A channel of the catalogue; a deprecated one (``fax``) is refused for new rows."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -31,20 +31,20 @@ class ChannelField(serializers.ChoiceField):
         return super().to_internal_value(data)
 
 
-def _status_field(**kwargs: Any) -> serializers.ChoiceField:
-    return serializers.ChoiceField(choices=catalogue.status_values(), **kwargs)
+def _status_field(**kwargs: Any) -> EnumField:
+    return EnumField(choices=catalogue.status_values(), **kwargs)
 
 
-def _status_details_field(**kwargs: Any) -> serializers.ChoiceField:
-    return serializers.ChoiceField(
+def _status_details_field(**kwargs: Any) -> EnumField:
+    return EnumField(
         choices=catalogue.status_details_values(),
         help_text="Must fit the channel and direction; implies the status (data.md).",
         **kwargs,
     )
 
 
-def _agent_outcome_field(**kwargs: Any) -> serializers.ChoiceField:
-    return serializers.ChoiceField(choices=catalogue.agent_outcome_values(), **kwargs)
+def _agent_outcome_field(**kwargs: Any) -> EnumField:
+    return EnumField(choices=catalogue.agent_outcome_values(), **kwargs)
 
 
 class InteractionContentInputSerializer(StrictSerializer):
@@ -70,10 +70,18 @@ class InteractionLogSerializer(StrictSerializer):
     """Body of ``POST /people/{personId}/interactions``."""
 
     channel = ChannelField()
-    direction = serializers.ChoiceField(choices=Interaction.Direction.values)
-    subject = serializers.CharField(max_length=64, help_text="Deprecated aliases are rewritten.")
+    direction = EnumField(choices=Interaction.Direction.values)
+    subject = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_null=True,
+        help_text="Optional (a logged call may have a theme and no subject; null when absent). "
+        "Deprecated aliases are rewritten.",
+    )
     theme = serializers.CharField(
-        max_length=64, required=False, help_text="Defaults to the subject's theme; required when it has none."
+        max_length=64,
+        required=False,
+        help_text="Defaults to the subject's theme; required without a subject or when it has none.",
     )
     status = _status_field(
         required=False, help_text="Defaults to what statusDetails implies, else 'succeeded'."
@@ -86,7 +94,9 @@ class InteractionLogSerializer(StrictSerializer):
     caseId = ObjectIdField("CS", required=False)
     externalId = serializers.CharField(max_length=255, required=False)
     previousInteractionId = ObjectIdField("IT", required=False)
-    statementId = serializers.CharField(max_length=64, required=False)
+    statementId = ObjectIdField(
+        "DD", required=False, help_text="A statement document (DD-…) of the borrower, as a send's."
+    )
     supercaseBulkOperationId = serializers.CharField(max_length=64, required=False)
     startedAt = serializers.DateTimeField(required=False)
     endedAt = serializers.DateTimeField(required=False)
@@ -94,7 +104,7 @@ class InteractionLogSerializer(StrictSerializer):
     metaData = MetaDataField()
     sensitive = serializers.BooleanField(required=False)
     isTransactional = serializers.BooleanField(
-        required=False, help_text="Defaults to the subject descriptor's default."
+        required=False, help_text="Defaults to the subject descriptor's default; false without a subject."
     )
 
 
@@ -138,8 +148,8 @@ class InteractionFilterSerializer(StrictSerializer):
     unknown body field."""
 
     personId = serializers.CharField(max_length=260, required=False)
-    channel = serializers.ChoiceField(choices=catalogue.channel_values(), required=False)
-    direction = serializers.ChoiceField(choices=Interaction.Direction.values, required=False)
+    channel = EnumField(choices=catalogue.channel_values(), required=False)
+    direction = EnumField(choices=Interaction.Direction.values, required=False)
     status = _status_field(required=False)
     statusDetails = _status_details_field(required=False)
     subject = serializers.CharField(max_length=64, required=False)

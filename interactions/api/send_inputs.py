@@ -84,7 +84,11 @@ class SendSerializer(ReusedFieldsMixin, StrictSerializer):
         help_text="Documents of this borrower with content; email only.",
     )
     isTransactional = serializers.BooleanField(
-        required=False, help_text="Defaults to the subject descriptor's default."
+        required=False,
+        help_text="false: treat a transactional subject's message as non-transactional. true never "
+        "lifts a Compliance Guard rule: a message is transactional only when its subject is "
+        "transactional by default, its theme is the subject's own and not debt collection, and its "
+        "content is the subject's template. The interaction records how it was treated.",
     )
     useTemplate = serializers.BooleanField(
         required=False,

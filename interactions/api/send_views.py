@@ -17,6 +17,7 @@ from interactions.api.send_inputs import (
     SendSerializer,
 )
 from interactions.api.serializers import InteractionSerializer
+from interactions.models import Interaction
 from peachcomms.api.schema import enveloped, error_response
 from peachcomms.api.views import CompanyScopedView
 
@@ -26,6 +27,26 @@ RESEND_MESSAGE = "Resent without a Compliance Guard check: the caller owns that 
 FREE_FORM_MESSAGE = (
     "Queued without a Compliance Guard check (free-form branded email): one interaction per recipient."
 )
+
+#: The answer to a replayed keyed send says where the first one got: "already <phase>:
+#: <status>", with its statusDetails when it has some ("already sent: succeeded (emailDelivered)").
+REPLAY_PHASES = {
+    Interaction.Status.SCHEDULED: "queued",
+    Interaction.Status.IN_PROGRESS: "sending",
+    Interaction.Status.ATTEMPTED: "sent",
+    Interaction.Status.SUCCEEDED: "sent",
+    Interaction.Status.FAILED: "processed",
+    Interaction.Status.CANCELED: "canceled",
+}
+
+
+def replay_message(interaction: Interaction) -> str:
+    """``message`` of a send whose ``interactionExternalId`` an earlier send used: that
+    interaction's real status, not the "queued" of the first answer."""
+    phase = REPLAY_PHASES.get(interaction.status, "requested")
+    details = f" ({interaction.status_details})" if interaction.status_details else ""
+    return f"already {phase}: {interaction.status}{details}"
+
 
 SEND_DESCRIPTION = """\
 Creates an outbound interaction, checks it against Compliance Guard and queues it.
@@ -43,7 +64,8 @@ insert, atomically per borrower → queue after commit.
   built-in one. `chat` and `gui` have no built-in templates of their own: without a company
   template for them, `chat` renders the subject's `text` template and `gui` its `email`
   template. No template at all → 422 (send with `useTemplate: false` instead).
-  `overrideTemplateId`: a version of this company or a built-in one (any status; 404 otherwise).
+  `overrideTemplateId`: a version of this company or a built-in one (any status; 404 otherwise),
+  of the send's own subject (another subject's version → 422: a message is judged by its subject).
   `useTemplate: false`: the content is `context.subjectLine`, `context.contentHtml` and
   `context.contentText` as given (the text part is derived from the HTML when absent); a
   channel's essential part missing (`contentText` for text, voice and chat, `contentHtml` for
@@ -51,17 +73,33 @@ insert, atomically per borrower → queue after commit.
 - **Compliance Guard** is evaluated at the instant the message is due: now, or `sendAt` plus the
   drawn jitter. Refused → 422 with `sendAt`, `complianceGuardRuleId` and `reason`; nothing is
   written or queued. The worker checks again just before the provider call.
-- **sendAt / sendJitter**: the stored `sendAt` is max(`sendAt`, now) plus a uniform random
+- **isTransactional** never lifts a rule. A message is transactional only when its subject is
+  transactional by default, its theme is the subject's own and not a debt-collection theme, and
+  its content is the subject's template (not `useTemplate: false`); then `isTransactional: false`
+  makes it non-transactional. A message of a debt-collection theme is debt collection for every
+  Regulation F rule (time of day on every channel the rule covers, email included; frequency caps,
+  where it is counted; post-conversation) whatever the flag says. The interaction's
+  `isTransactional` records how the message was treated, which also decides delivery details
+  (a non-transactional email carries the unsubscribe header). When the flag was `true` and a rule
+  refuses, the 422 `message` says why the flag did not lift it.
+- **sendAt / sendJitter**: a `sendAt` in the past means now (the guard judges now, never the
+  past). The stored `sendAt` is max(`sendAt`, now) plus a uniform random
   0..`sendJitter` seconds (at most 86400); `sendAt` at most 366 days ahead. Messages due later
   stay rows until then (never broker countdowns).
 - **overrideRecipient** (needs `communicator:overrideRecipient`, else 403): an email for
   `email`, a phone (normalised to E.164) for `text` and `voice`; other channels → 400. It is
-  `content.to` and recorded in `metaData.overrideRecipient`.
+  `content.to` and recorded in `metaData.overrideRecipient`. The guard still judges the
+  borrower's contact; a debt-collection theme with `overrideRecipient` → 422 (a collection
+  message goes only to a contact whose affiliation is checked, Regulation F 1006.6(d)).
 - **attachments**: documents of this borrower that have content (422 otherwise), `email` only
   (400); `content.attachments` holds their ids (file names in `metaData.attachmentFileNames`);
   the bytes are read when the message is dispatched.
-- **interactionExternalId**: a repeat returns the interaction the first send created, with
-  message `already queued`, and sends nothing more (also for concurrent repeats). The value
+- **interactionExternalId**: a repeat returns the interaction the first send created, as it is
+  now, and sends nothing more (also for concurrent repeats). Its `message` says where that
+  interaction got: `already <phase>: <status>` plus `(<statusDetails>)` when set, the phase
+  being `queued` (scheduled), `sending` (inProgress), `sent` (attempted, succeeded),
+  `processed` (failed) or `canceled`; e.g. `already queued: scheduled`,
+  `already sent: succeeded (emailDelivered)`. The value
   naming a different send (another borrower, channel or subject) or a logged interaction → 409.
 - **createdBy**: every API key is an integration (`userType: integration`); `agentCanSend: false`
   refuses only agents (staff users), so it does not apply to API keys.
@@ -100,7 +138,8 @@ class SendView(CompanyScopedView):
             self.input(SendSerializer),
             settings_version=self.company.settings_version,  # read with the key, just now
         )
-        return self.respond(self.output(interaction), message="queued" if created else "already queued")
+        message = "queued" if created else replay_message(interaction)
+        return self.respond(self.output(interaction), message=message)
 
 
 class ResendView(CompanyScopedView):
@@ -148,12 +187,20 @@ class FreeFormEmailView(CompanyScopedView):
             "`personId: null`. `cc`/`bcc` are recorded on each interaction of their "
             "personalization (`metaData.cc`, `metaData.bcc`). At most 100 personalizations and "
             "100 recipients (to, cc and bcc together). `theme` is optional (null when absent); "
-            "`isTransactional` defaults to false. **Not** checked against Compliance Guard. "
+            "a debt-collection theme is refused with 422 (free-form email is not checked, and "
+            "Regulation F applies to every collection message: send those through "
+            "`/communicator/send`). `isTransactional` defaults to false; it decides delivery "
+            "details only (a non-transactional email carries the unsubscribe header). **Not** "
+            "checked against Compliance Guard. "
             "`subjectLine` and one of `contentHtml`/`contentPlain` are required."
         ),
         tags=TAGS,
         request=FreeFormEmailSerializer,
-        responses={202: enveloped(FreeFormEmailAcceptedSerializer), 404: error_response(404)},
+        responses={
+            202: enveloped(FreeFormEmailAcceptedSerializer),
+            404: error_response(404),
+            422: error_response(422),
+        },
     )
     def post(self, request: Request) -> Response:
         result = services.interaction_send_free_form_email(

@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from interactions import catalogue
 from interactions.models import Interaction
-from peachcomms.api.serializers import CamelModelSerializer
+from peachcomms.api.serializers import CamelModelSerializer, EnumField
 
 CONTENT_KEYS = ("subjectLine", "contentText", "contentHtml", "to", "from", "attachments", "providerMessageId")
 READ_SENSITIVE = "interactions:readSensitive"
@@ -41,7 +41,7 @@ class InteractionContentSerializer(serializers.Serializer):
 class CreatedBySerializer(serializers.Serializer):
     id = serializers.CharField(allow_null=True)
     name = serializers.CharField(allow_null=True)
-    userType = serializers.ChoiceField(choices=["agent", "integration", "system", "borrower"])
+    userType = EnumField(choices=["agent", "integration", "system", "borrower"])
     descriptor = serializers.CharField(allow_null=True)
 
 

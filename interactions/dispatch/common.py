@@ -39,6 +39,7 @@ DISPATCH_FIELDS = (
     "is_transactional",
     "is_autodialed",
     "compliance_checked",
+    "template_version_id",
     "loan_ids",
     "send_at",
     "content",

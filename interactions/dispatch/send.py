@@ -386,7 +386,9 @@ def _compliance_recheck(rows: list[Interaction]) -> dict[str, object]:
                     contact=contact,
                     loan_ids=tuple(row.loan_ids or ()),
                     is_autodialed=row.is_autodialed,
+                    # How the send treated it (compliance.transactional): it can only tighten.
                     is_transactional=row.is_transactional,
+                    own_content=row.template_version_id is None,
                     exclude_interaction_id=row.pk,
                     facts=facts[borrower.pk],
                     settings_version=borrower.company.settings_version,

@@ -3,7 +3,8 @@ company's branded layout (the active ``freeFormBranded`` email template), one in
 per ``to`` recipient.
 
 Not checked against Compliance Guard (compliance.md, "Where it runs"): the caller writes
-to addresses it names itself, often people who are not borrowers yet.
+to addresses it names itself, often people who are not borrowers yet. Hence it refuses a
+debt-collection theme (422): such a message must go through the checked send route.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from borrowers.settings_cache import settings_version as current_settings_versio
 from borrowers.validators import ValueInvalid, normalize_email
 from interactions.models import Interaction
 from interactions.services.senders import Actor, created_by_actor, sender_of
-from peachcomms.errors import InvalidInput
+from peachcomms.errors import BusinessRuleViolation, InvalidInput
 from peachcomms.scoping import get_scoped
 from subjects.selectors import theme_get
 from templating.rendering import RenderedContent
@@ -159,6 +160,16 @@ def interaction_send_free_form_email(
             Interaction, company.pk, data["previousInteractionId"], field="previousInteractionId"
         )
     theme = theme_get(data["theme"]).theme if data.get("theme") else None
+    if theme is not None and theme_get(theme).is_debt_collection:
+        # Free-form email is not checked by Compliance Guard, so it cannot carry a
+        # debt-collection message (Regulation F's time of day and caps apply to every one):
+        # those go through the send route, which checks them (docs/adr/0007).
+        raise BusinessRuleViolation(
+            f"A free-form email cannot have the debt-collection theme {theme}: free-form email is not "
+            "checked by Compliance Guard, and Regulation F's time-of-day and frequency rules apply to every "
+            "debt-collection message. Send it with POST /api/communicator/send (subject freeForm or "
+            "freeFormBranded, useTemplate as needed), which checks it."
+        )
     language = data.get("language") or DEFAULT_LANGUAGE
     recipients = _match(company, person, recipients)
     created_by = created_by_actor(actor)

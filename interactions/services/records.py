@@ -9,7 +9,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from borrowers.models import ApiKey, Borrower, Case, Company, Contact, Loan
+from borrowers.models import ApiKey, Borrower, Case, Company, Contact, Document, Loan
 from interactions import catalogue
 from interactions.models import Interaction
 from interactions.selectors import interaction_get
@@ -82,8 +82,11 @@ def interaction_log(
     """Record an interaction that happened elsewhere (``POST /people/{id}/interactions``).
 
     ``data`` holds the validated body in camelCase. Sends nothing and runs no compliance
-    check. Every reference is resolved within the company and borrower (404 naming the
-    field); subject, theme and status details are checked against the catalogues (400).
+    check. Every reference (``statementId``: a document of the borrower, as a send's) is
+    resolved within the company and borrower (404 naming the field); subject, theme and
+    status details are checked against the catalogues (400). ``subject`` is optional: without
+    one the row's subject is null, ``theme`` is required and ``isTransactional`` defaults
+    to false.
     The row is ``isExternal``; its status is the one given, else the one its
     statusDetails imply, else ``succeeded``. Outbound rows get ``send_at`` = startedAt
     (or now) so that Compliance Guard counts them at the time they happened.
@@ -91,10 +94,12 @@ def interaction_log(
     channel, direction = data["channel"], data["direction"]
     if catalogue.channel_is_deprecated(channel):
         raise InvalidInput.for_field("channel", f"'{channel}' is deprecated; no new {channel} interactions.")
-    descriptor = subject_descriptor(company, data["subject"])
+    descriptor = subject_descriptor(company, data["subject"]) if data.get("subject") else None
     theme = data.get("theme")
     if theme is not None:
         theme = theme_get(theme).theme
+    elif descriptor is None:
+        raise InvalidInput.for_field("theme", "Required when no subject is given.")
     elif descriptor.theme is not None:
         theme = descriptor.theme
     else:
@@ -118,6 +123,7 @@ def interaction_log(
         if pk not in loan_ids:
             loan_ids.append(pk)
     case = scoped(Case, "caseId") if data.get("caseId") else None
+    statement = scoped(Document, "statementId") if data.get("statementId") else None
     previous = None
     if data.get("previousInteractionId"):
         previous = interaction_get(company, data["previousInteractionId"], field="previousInteractionId")
@@ -130,7 +136,7 @@ def interaction_log(
         contact=contact,
         channel=channel,
         direction=direction,
-        subject=descriptor.subject,
+        subject=descriptor.subject if descriptor is not None else None,
         theme=theme,
         status=status or LOGGED_DEFAULT_STATUS,
         status_updated_at=now,
@@ -138,7 +144,9 @@ def interaction_log(
         status_details_updated_at=now if status_details else None,
         agent_outcome=data.get("agentOutcome"),
         agent_outcome_updated_at=now if data.get("agentOutcome") else None,
-        is_transactional=data.get("isTransactional", descriptor.is_transactional),
+        is_transactional=data.get(
+            "isTransactional", descriptor.is_transactional if descriptor is not None else False
+        ),
         sensitive=data.get("sensitive", False),
         is_external=True,
         external_id=data.get("externalId"),
@@ -146,7 +154,7 @@ def interaction_log(
         loan=loan,
         loan_ids=loan_ids,
         case=case,
-        statement_id=data.get("statementId"),
+        statement_id=statement.pk if statement is not None else None,
         supercase_bulk_operation_id=data.get("supercaseBulkOperationId"),
         send_at=(started_at or now) if direction == Interaction.Direction.OUTBOUND else None,
         started_at=started_at,

@@ -27,6 +27,7 @@ from borrowers.settings_cache import settings_version as current_settings_versio
 from compliance.facts import BorrowerFacts
 from compliance.guard import Decision, GuardRequest
 from compliance.recording import decide_and_record
+from compliance.transactional import transactional_treatment
 from interactions.dispatch import interaction_publish_after_commit
 from interactions.models import Interaction
 from interactions.services.construction import interaction_new
@@ -192,6 +193,9 @@ def interaction_send(
     version = settings_version if settings_version is not None else current_settings_version(company.pk)
     now = timezone.now()
     send_at, later = _send_at(data, now)  # drawn once: the guard judges this very instant
+    # Subject and theme are validation (an unknown one is a 400 before any lookup).
+    descriptor = subject_descriptor(company, data["subject"], version=version)
+    theme = _theme_for(descriptor, data.get("theme"))
     borrower, contacts = borrower_with_contacts(company, data["personId"])  # contacts: selection and guard
     external_id = data.get("interactionExternalId")
     if external_id:
@@ -227,15 +231,18 @@ def interaction_send(
         )
     documents = _attachments(company, borrower, channel, list(data.get("attachments") or []))
 
-    # Subject and theme.
-    descriptor = subject_descriptor(company, data["subject"], version=version)
-    theme = _theme_for(descriptor, data.get("theme"))
     if descriptor.preview_only:
         raise BusinessRuleViolation(f"Subject {descriptor.subject} is preview-only: it cannot be sent.")
     created_by = created_by_actor(actor)
     if created_by["userType"] == "agent" and not descriptor.agent_can_send:
         raise BusinessRuleViolation(
             f"Subject {descriptor.subject} cannot be sent by an agent (agentCanSend)."
+        )
+    if data.get("overrideRecipient") is not None and theme_get(theme).is_debt_collection:
+        raise BusinessRuleViolation(
+            f"overrideRecipient cannot be used for a {theme} message: it is a debt-collection theme, and "
+            "a collection message may go only to a contact whose affiliation Compliance Guard checks "
+            "(Regulation F 1006.6(d): no communication with third parties)."
         )
     to = recipient_of(actor, borrower, channel, contact, data.get("overrideRecipient"))
 
@@ -254,7 +261,13 @@ def interaction_send(
         meta_data["overrideRecipient"] = {"to": to, "contactId": contact.pk if contact else None}
     if documents:
         meta_data["attachmentFileNames"] = [document.file_name or document.pk for document in documents]
-    is_transactional = data.get("isTransactional", descriptor.is_transactional)
+    # What the message is decides (compliance.transactional): the caller's isTransactional
+    # can only make it stricter; the interaction records how it was treated.
+    own_content = not data.get("useTemplate", True)
+    treatment = transactional_treatment(
+        descriptor, theme, claimed=data.get("isTransactional"), own_content=own_content
+    )
+    is_transactional = treatment.transactional
 
     guard_request = GuardRequest(
         company=company,
@@ -264,7 +277,8 @@ def interaction_send(
         theme=theme,
         contact=contact,
         loan_ids=tuple(loan_pks),
-        is_transactional=is_transactional,
+        is_transactional=data.get("isTransactional"),
+        own_content=own_content,
         facts=BorrowerFacts(contacts=tuple(contacts)),
         descriptor=descriptor,
         settings_version=version,

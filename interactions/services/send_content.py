@@ -78,6 +78,14 @@ def render_for_send(
     if not data.get("useTemplate", True):
         return None, content_from_context(channel, data.get("context") or {})
     version = template_for(company, subject, channel, data.get("overrideTemplateId"), settings_version)
+    if data.get("overrideTemplateId") and version.descriptor.subject != subject:
+        # A message is judged by its subject (theme, transactional or not): its content
+        # must be a template of that subject, or a collection text could go out as a
+        # transactional reminder.
+        raise BusinessRuleViolation(
+            f"overrideTemplateId {version.pk} is a template of subject {version.descriptor.subject}, "
+            f"not {subject}: a send may only use a version of its own subject."
+        )
     rendered = render_version(version, context, strict=bool(data.get("strictUndefined")))
     missing = missing_part(channel, rendered.as_json())
     if missing:

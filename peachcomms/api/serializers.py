@@ -14,6 +14,7 @@ from rest_framework import serializers
 
 from peachcomms.api.ids import EXTERNAL_PREFIX, ID_RE
 from peachcomms.api.representation import RepresentationPlanMixin
+from peachcomms.choices import invalid_choice
 
 META_DATA_MAX_KEYS = 50
 META_DATA_MAX_KEY_LENGTH = 100
@@ -66,6 +67,21 @@ class StrictSerializer(StrictMixin, serializers.Serializer):
     pass
 
 
+class EnumField(serializers.ChoiceField):
+    """The enum field of every request body: an invalid value's error says what to send
+    instead (the valid values, or for a long enum the closest one), where DRF's only says
+    ``"x" is not a valid choice``. Model serializers build their choice fields with it
+    (``CamelModelSerializer.serializer_choice_field``); declared enum fields use it
+    directly."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not (data == "" and self.allow_blank) and str(data) not in self.choice_strings_to_values:
+            raise serializers.ValidationError(
+                invalid_choice(data, self.choice_strings_to_values), code="invalid_choice"
+            )
+        return super().to_internal_value(data)
+
+
 class CamelModelSerializer(StrictMixin, RepresentationPlanMixin, serializers.ModelSerializer):
     """A ModelSerializer whose field names are the camelCase of the model's fields.
 
@@ -73,6 +89,8 @@ class CamelModelSerializer(StrictMixin, RepresentationPlanMixin, serializers.Mod
     Declared fields are used as written. Objects are represented from a plan built once
     per class (:class:`RepresentationPlanMixin`).
     """
+
+    serializer_choice_field = EnumField
 
     def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from borrowers.models import Case
 from peachcomms.api.representation import RepresentationPlanMixin
-from peachcomms.api.serializers import StrictSerializer
+from peachcomms.api.serializers import EnumField, StrictSerializer
+from subjects.selectors import SubjectDescriptor
 
 
 class SubjectDescriptorSerializer(RepresentationPlanMixin, serializers.Serializer):
@@ -16,9 +18,7 @@ class SubjectDescriptorSerializer(RepresentationPlanMixin, serializers.Serialize
         allow_null=True,
         help_text="The implicit theme; null for subjects without one (a send must name a theme).",
     )
-    caseTypes = serializers.ListField(
-        source="case_types", child=serializers.ChoiceField(choices=Case.CaseType.choices)
-    )
+    caseTypes = serializers.ListField(source="case_types", child=EnumField(choices=Case.CaseType.choices))
     agentCanSend = serializers.BooleanField(
         source="agent_can_send", help_text="False: a send made by an agent user is refused."
     )
@@ -28,16 +28,28 @@ class SubjectDescriptorSerializer(RepresentationPlanMixin, serializers.Serialize
     isTransactional = serializers.BooleanField(
         source="is_transactional", help_text="The default `isTransactional` of a send of this subject."
     )
+    channels = serializers.SerializerMethodField(
+        help_text="The channels the caller's company has a template for (sorted): its own enabled "
+        "template descriptors and the built-in defaults, with an active version, in any language. "
+        "A send or render on another channel finds no template (404)."
+    )
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_channels(self, obj: SubjectDescriptor) -> list[str]:
+        # The view reads the company's channels once per response (``subject_channels``).
+        return self.context.get("channels", {}).get(obj.subject, [])
 
 
 class SubjectSettingSerializer(StrictSerializer):
     """The company's override of a subject. A field not sent keeps its current value; null
     removes the company's override of that field (the built-in value applies again).
-    `subject`, `title` and `isTransactional` may be sent back as read; they are ignored."""
+    `subject`, `title`, `isTransactional` and `channels` may be sent back as read; they are
+    ignored."""
 
     subject = serializers.CharField(read_only=True)
     title = serializers.CharField(read_only=True)
     isTransactional = serializers.BooleanField(source="is_transactional", read_only=True)
+    channels = serializers.ListField(child=serializers.CharField(), read_only=True)
 
     theme = serializers.CharField(
         required=False,
@@ -48,7 +60,7 @@ class SubjectSettingSerializer(StrictSerializer):
     )
     caseTypes = serializers.ListField(
         source="case_types",
-        child=serializers.ChoiceField(choices=Case.CaseType.choices),
+        child=EnumField(choices=Case.CaseType.choices),
         max_length=len(Case.CaseType.choices),
         required=False,
         allow_null=True,

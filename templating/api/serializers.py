@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from peachcomms.api.serializers import CamelModelSerializer, ObjectIdField, StrictSerializer
+from peachcomms.api.serializers import CamelModelSerializer, EnumField, ObjectIdField, StrictSerializer
+from templating.hydration import REQUEST_OBJECTS
 from templating.models import TemplateDescriptor, TemplateVersion
 from templating.rendering.limits import MAX_SOURCE_CHARS
-from templating.selectors import DEFAULT_LANGUAGE, template_channels
+from templating.selectors import DEFAULT_LANGUAGE, ContextNeeds, template_channels, template_context_needs
 
 FREE_FORM_MAX_CHARS = 200_000
 
@@ -15,7 +17,7 @@ FREE_FORM_MAX_CHARS = 200_000
 class CreatedBySerializer(StrictSerializer):
     id = serializers.CharField(allow_null=True)
     name = serializers.CharField()
-    userType = serializers.ChoiceField(choices=["agent", "integration", "system", "borrower"])
+    userType = EnumField(choices=["agent", "integration", "system", "borrower"])
     descriptor = serializers.CharField(allow_null=True)
 
 
@@ -28,6 +30,24 @@ class TemplateDescriptorSerializer(CamelModelSerializer):
     companyId = serializers.CharField(source="company_id", read_only=True, allow_null=True)
     activeVersionId = serializers.CharField(source="active_version_id", read_only=True, allow_null=True)
     isBuiltIn = serializers.SerializerMethodField(help_text="True for a built-in default (read-only).")
+    overriddenBy = serializers.SerializerMethodField(
+        help_text="On a built-in descriptor: the id of the caller's own enabled descriptor for the same "
+        "subject, channel and language (with an active version), which template selection uses "
+        "instead; null when the built-in one is in use, and always null on the company's own."
+    )
+    requiredContext = serializers.SerializerMethodField(
+        help_text="The hydrated objects the active version's parts use, which a send or render names "
+        "by id: `person` (personId), `contact` (contactId), `loan` (loanId), `loans` (loanIds), "
+        "`case` (caseId), `statement` (statementId). `company` is always there and not listed. "
+        "Computed from the template source (a variable the parts use directly, or through a "
+        "layout variable such as `amountDueText`, which comes from `loan`); a template renders "
+        "without them (missing data renders empty) unless `strictUndefined` is set. "
+        "Empty without an active version."
+    )
+    contextVariables = serializers.SerializerMethodField(
+        help_text="The other variables the active version uses (`actionUrl`, `confirmationCode` …), "
+        "which come from the request's `context`."
+    )
     subject = serializers.CharField(
         max_length=64, help_text="An InteractionSubject (deprecated aliases are rewritten)."
     )
@@ -49,12 +69,15 @@ class TemplateDescriptorSerializer(CamelModelSerializer):
             "object",
             "companyId",
             "isBuiltIn",
+            "overriddenBy",
             "subject",
             "channel",
             "language",
             "name",
             "enabled",
             "activeVersionId",
+            "requiredContext",
+            "contextVariables",
             "externalId",
             "created_at",
             "updated_at",
@@ -66,6 +89,23 @@ class TemplateDescriptorSerializer(CamelModelSerializer):
 
     def get_isBuiltIn(self, obj: TemplateDescriptor) -> bool:  # noqa: N802
         return obj.company_id is None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_overriddenBy(self, obj: TemplateDescriptor) -> str | None:  # noqa: N802
+        return getattr(obj, "overridden_by", None) if obj.company_id is None else None
+
+    @extend_schema_field(serializers.ListField(child=EnumField(choices=REQUEST_OBJECTS)))
+    def get_requiredContext(self, obj: TemplateDescriptor) -> list[str]:  # noqa: N802
+        return list(_needs(obj).objects)
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_contextVariables(self, obj: TemplateDescriptor) -> list[str]:  # noqa: N802
+        return list(_needs(obj).variables)
+
+
+def _needs(descriptor: TemplateDescriptor) -> ContextNeeds:
+    version = descriptor.active_version if descriptor.active_version_id else None
+    return template_context_needs(version)
 
 
 class TemplateDescriptorUpdateSerializer(TemplateDescriptorSerializer):
@@ -188,6 +228,12 @@ class RenderedContentSerializer(serializers.Serializer):
 
 
 class FreeFormPreviewSerializer(StrictSerializer):
+    personId = ObjectIdField(
+        "BO",
+        required=False,
+        help_text="Hydrated as `person`, as send-free-form-email does for its `personId` (404 when "
+        "not a borrower of this company); `person` is null without it.",
+    )
     subjectLine = StringField(required=False, allow_blank=True, max_length=1000, default="")
     contentHtml = StringField(
         required=False, allow_blank=True, max_length=FREE_FORM_MAX_CHARS, default="", trim_whitespace=False

@@ -9,31 +9,13 @@ literal text is charged (:func:`_guard_tree`), and ``~`` compiles to
 
 from __future__ import annotations
 
-from typing import Any
-
 from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame, optimizeconst
 
-#: The hooks ``_guard_tree`` adds to every template (as calls of environment attributes,
-#: which no template source can name).
-_HOOKS = frozenset({"guarded_iter", "charge_static"})
-
 
 class GuardedCodeGenerator(CodeGenerator):
-    """Compiles ``~`` to a concatenation that is measured before it is built, and the
-    hooks of ``_guard_tree`` to direct calls: they are the environment's own code, which
-    the sandbox's ``call`` (there for the template's calls) need not vet, and they check
-    the clock first as it did. A loop pays them on every pass."""
-
-    def visit_Call(self, node: nodes.Call, frame: Frame, **kwargs: Any) -> None:  # noqa: N802 - Jinja's visitor name
-        if isinstance(node.node, nodes.EnvironmentAttribute) and node.node.name in _HOOKS:
-            self.write(f"environment.{node.node.name}(")
-            for arg in node.args:
-                self.visit(arg, frame)
-                self.write(", ")
-            self.write(")")
-            return
-        super().visit_Call(node, frame, **kwargs)
+    """Compiles ``~`` to a concatenation that is measured before it is built (Jinja
+    compiles it to a direct call of its own join, which no sandbox hook sees)."""
 
     @optimizeconst
     def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:  # noqa: N802 - Jinja's visitor name
@@ -50,7 +32,10 @@ class GuardedCodeGenerator(CodeGenerator):
 
 def _guard_tree(node: nodes.Node, in_loop: bool = False) -> None:
     """Route every loop's iterable through ``guarded_iter``; charge the literal text a
-    loop body outputs on each pass (outside loops it is bounded by the source size)."""
+    loop body outputs on each pass (outside loops it is bounded by the source size).
+
+    Both are calls of environment attributes, which no template source can name; they
+    compile as every call of a template does, through the sandbox's ``call``."""
     if isinstance(node, nodes.Output) and in_loop:
         static = sum(
             len(child.data) if isinstance(child, nodes.TemplateData) else len(str(child.value))

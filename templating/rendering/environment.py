@@ -21,7 +21,7 @@ The parts, by sub-domain: :mod:`~templating.rendering.loader` (the layouts),
 :mod:`~templating.rendering.codegen` (the code generator and the rewriting of the parse
 tree), :mod:`~templating.rendering.guards` (the checks around filters),
 :mod:`~templating.rendering.sandbox` (the environment class). This module puts them
-together; their names stay importable from here.
+together, and the names other modules use are importable from here.
 """
 
 from __future__ import annotations
@@ -31,41 +31,18 @@ from functools import cache
 from jinja2 import ChainableUndefined, StrictUndefined
 
 from templating.rendering import limits
-from templating.rendering.codegen import _HOOKS, GuardedCodeGenerator, _guard_tree
 from templating.rendering.filters import FILTERS
-from templating.rendering.guards import _PRECHECKS, _REMOVED_FILTERS, _check_join, _guard_filter, _synchronous
+from templating.rendering.guards import _REMOVED_FILTERS, _guard_filter
 from templating.rendering.loader import DEFAULTS_DIR, LAYOUT_PREFIX, LAYOUTS_DIR, LayoutLoader
-from templating.rendering.sandbox import (
-    _DICT_ATTRIBUTES,
-    _WIDTH_METHODS,
-    STR_METHODS,
-    TemplateSandbox,
-    _charged_iteration,
-    _finalize,
-    _refuse_dunder,
-)
+from templating.rendering.sandbox import STR_METHODS, TemplateSandbox, _finalize
 
 __all__ = [
     "DEFAULTS_DIR",
     "LAYOUTS_DIR",
     "LAYOUT_PREFIX",
     "STR_METHODS",
-    "_DICT_ATTRIBUTES",
-    "_HOOKS",
-    "_PRECHECKS",
-    "_REMOVED_FILTERS",
-    "_WIDTH_METHODS",
-    "GuardedCodeGenerator",
     "LayoutLoader",
     "TemplateSandbox",
-    "_charged_iteration",
-    "_check_join",
-    "_finalize",
-    "_guard_filter",
-    "_guard_tree",
-    "_make_environment",
-    "_refuse_dunder",
-    "_synchronous",
     "environment",
 ]
 
@@ -78,7 +55,9 @@ def _make_environment(*, html: bool, strict: bool) -> TemplateSandbox:
         finalize=_finalize,
         trim_blocks=True,
         lstrip_blocks=True,
-        auto_reload=True,
+        # The layouts ship with the code: a deploy (a restart) is their only change, so
+        # Jinja's cache keeps them compiled without a ``stat`` per ``{% extends %}``.
+        auto_reload=False,
         cache_size=200,
     )
     env.globals["range"] = limits.guarded_range

@@ -14,6 +14,13 @@ error naming the variable when the render is strict. A value a filter cannot rea
 - ``datetime(value, format=None, tz="UTC")``: an instant in the IANA zone ``tz``, DST
   included (``zoneinfo``); ``March 8, 2026 3:30 AM EDT`` by default. Naive values are UTC.
 - ``lastFour(value)``: the last four letters or digits (``+14155551234`` → ``1234``).
+- ``phone(value, region=None)``: a phone number as a reader dials it (``phonenumbers``):
+  national format when the number is of ``region`` (``+14155550123`` → ``(415) 555-0123``
+  for ``US``), international format when it is of another (``+44 20 7946 0958``); without
+  ``region``, national format in the number's own region. ``region`` is an ISO country
+  code (``US``; ``USA`` and ``United States`` are read as ``US``); another value counts as
+  none. A value that is not a phone number (a vanity ``1-800-PEACHES``, letters, too
+  short) prints as written: the stored E.164 stays the data, this is only how it reads.
 - ``title(value)``: ``ada lovelace`` → ``Ada Lovelace``.
 """
 
@@ -25,6 +32,7 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import phonenumbers
 from jinja2 import Undefined
 from jinja2.exceptions import TemplateRuntimeError
 from jinja2.filters import do_title
@@ -162,6 +170,50 @@ def last_four(value: Any) -> str:
     return "".join(characters[-4:])
 
 
+#: The region of a number written without a country code (``(415) 555-0123``).
+PHONE_DEFAULT_REGION = "US"
+PHONE_REGION_ALIASES = {"USA": "US", "UNITED STATES": "US", "UNITED STATES OF AMERICA": "US"}
+PHONE_MAX_CHARS = 40
+
+
+def _phone_region(region: Any) -> str | None:
+    if isinstance(region, Undefined):
+        str(region)  # strict: names the missing variable
+        return None
+    if not isinstance(region, str):
+        return None
+    code = region.strip().upper()
+    code = PHONE_REGION_ALIASES.get(code, code)
+    return code if code in phonenumbers.SUPPORTED_REGIONS else None
+
+
+def phone(value: Any, region: Any = None) -> str:
+    if (empty := _empty(value)) is not None:
+        return empty
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise FilterError(f"phone: {_show(value)!r} is not a phone number")
+    text = str(value).strip()
+    if len(text) > PHONE_MAX_CHARS or any(c.isalpha() for c in text):
+        return text
+    home = _phone_region(region)
+    try:
+        number = phonenumbers.parse(text, home or PHONE_DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        return text
+    if not phonenumbers.is_possible_number(number):
+        return text
+    own = phonenumbers.region_code_for_number(number)  # None for a number no region has
+    domestic = (
+        home is None
+        or own == home
+        or (own is None and number.country_code == phonenumbers.country_code_for_region(home))
+    )
+    style = (
+        phonenumbers.PhoneNumberFormat.NATIONAL if domestic else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return phonenumbers.format_number(number, style)
+
+
 def title(value: Any) -> str:
     if (empty := _empty(value)) is not None:
         return empty
@@ -173,5 +225,6 @@ FILTERS = {
     "date": date,
     "datetime": datetime,
     "lastFour": last_four,
+    "phone": phone,
     "title": title,
 }

@@ -8,7 +8,6 @@ allocation (:data:`_PRECHECKS`), then the size of the result.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -44,46 +43,15 @@ _REMOVED_FILTERS = {"pprint"}
 
 def _guard_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
     """``func`` checked: the clock, then its arguments (when it has a precheck), then its
-    result. A layout calls filters dozens of times per render (``|default`` above all), so
-    the clock check is ``charge_time`` inline."""
+    result."""
     precheck = _PRECHECKS.get(name)
     skip = 1 if _PassArg.from_obj(func) is not None else 0
-    run = _synchronous(func)
-    current_budget, charge_value = limits.current_budget, limits.charge_value
 
-    if precheck is None:
-
-        @wraps(func)
-        def guarded(*args: Any, **kwargs: Any) -> Any:
-            budget = current_budget()
-            if budget is not None and time.monotonic() > budget.deadline:
-                budget.out_of_time()
-            return charge_value(run(*args, **kwargs))
-
-    else:
-
-        @wraps(func)
-        def guarded(*args: Any, **kwargs: Any) -> Any:
-            budget = current_budget()
-            if budget is not None and time.monotonic() > budget.deadline:
-                budget.out_of_time()
+    @wraps(func)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        limits.charge_time()
+        if precheck is not None:
             precheck(*args[skip:], **kwargs)
-            return charge_value(run(*args, **kwargs))
+        return limits.charge_value(func(*args, **kwargs))
 
     return guarded
-
-
-def _synchronous(func: Callable[..., Any]) -> Callable[..., Any]:
-    """``func``, or for a Jinja filter with an async twin (``select``, ``join``, ``list`` …)
-    the sync one it dispatches to: taking the same arguments as ``func``, without the
-    dispatcher's question on every call (is the environment async? ours never are)."""
-    if not getattr(func, "jinja_async_variant", False):
-        return func
-    sync = func.__wrapped__
-    if _PassArg.from_obj(sync) is not None:
-        return sync
-
-    def without_eval_context(eval_ctx: Any, /, *args: Any, **kwargs: Any) -> Any:
-        return sync(*args, **kwargs)  # the dispatcher took the eval context for itself
-
-    return without_eval_context

@@ -27,7 +27,7 @@ import string
 import time
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import Any
 
 from jinja2.exceptions import TemplateRuntimeError
 
@@ -62,19 +62,10 @@ class Budget:
 
     def check_time(self) -> None:
         if time.monotonic() > self.deadline:
-            self.out_of_time()
-
-    def out_of_time(self) -> NoReturn:
-        raise RenderLimitExceeded(f"the render took longer than {self.seconds:g} seconds")
+            raise RenderLimitExceeded(f"the render took longer than {self.seconds:g} seconds")
 
 
 _budget: ContextVar[Budget | None] = ContextVar("template_render_budget", default=None)
-
-#: The budget in force (None outside a render). The charges below, and the sandbox's
-#: hooks that run for every filter and every ``{{ … }}``, read it and compare the clock
-#: inline rather than through one another: they run hundreds of times per render, and the
-#: nested calls cost more than the checks themselves. Same checks, in the same order.
-current_budget = _budget.get
 
 
 def start_budget(seconds: float = RENDER_SECONDS) -> Any:
@@ -88,8 +79,8 @@ def end_budget(token: Any) -> None:
 
 def charge_time() -> None:
     budget = _budget.get()
-    if budget is not None and time.monotonic() > budget.deadline:
-        budget.out_of_time()
+    if budget is not None:
+        budget.check_time()
 
 
 def charge_iteration() -> None:
@@ -99,8 +90,7 @@ def charge_iteration() -> None:
     budget.iterations += 1
     if budget.iterations > MAX_LOOP_ITERATIONS:
         raise RenderLimitExceeded(f"more than {MAX_LOOP_ITERATIONS} loop iterations")
-    if time.monotonic() > budget.deadline:
-        budget.out_of_time()
+    budget.check_time()
 
 
 def charge_work(size: int) -> None:
@@ -110,30 +100,19 @@ def charge_work(size: int) -> None:
     budget.work += size
     if budget.work > MAX_WORK_CHARS:
         raise RenderLimitExceeded(f"the template built more than {MAX_WORK_CHARS} characters of text")
-    if time.monotonic() > budget.deadline:
-        budget.out_of_time()
+    budget.check_time()
 
 
 def charge_value(value: Any) -> Any:
     """Charge a value a template built (strings and sequences by length)."""
     if isinstance(value, (str, list, tuple)):
-        size = len(value)
-        if size > MAX_OUTPUT_CHARS:
+        if len(value) > MAX_OUTPUT_CHARS:
             raise RenderLimitExceeded(f"a value of more than {MAX_OUTPUT_CHARS} characters or items")
-        budget = _budget.get()
-        if budget is None:
-            return value
-        budget.work += size  # charge_work, inline
-        if budget.work > MAX_WORK_CHARS:
-            raise RenderLimitExceeded(f"the template built more than {MAX_WORK_CHARS} characters of text")
+        charge_work(len(value))
     elif isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > MAX_INT_BITS:
         raise RenderLimitExceeded(f"an integer larger than {MAX_INT_BITS} bits")
     else:
-        budget = _budget.get()
-        if budget is None:
-            return value
-    if time.monotonic() > budget.deadline:
-        budget.out_of_time()
+        charge_time()
     return value
 
 

@@ -48,16 +48,13 @@ class LayoutLoader(BaseLoader):
     so error messages show nothing of the server. A layout's import of the shared
     variables is served spliced (see the module's docstring).
 
-    The packaged layouts ship with the code and change only with a deploy (a restart), so
-    they are ``fixed``: read and compiled once per environment, never checked against the
-    disk again (Jinja's check is a ``stat`` per ``{% extends %}`` per render). A loader over
-    any other directory keeps that check, so an edited layout is picked up.
+    The renderer's environments are made with ``auto_reload=False`` (the packaged layouts
+    change only with a deploy), so Jinja's cache never calls the ``uptodate`` check this
+    returns; an environment with ``auto_reload`` over another directory does.
     """
 
     def __init__(self, directory: Path = LAYOUTS_DIR) -> None:
         self.directory = directory
-        self.fixed = directory == LAYOUTS_DIR
-        self.fixed_names = frozenset(self.list_templates()) if self.fixed else frozenset()
 
     def get_source(self, environment: Any, template: str) -> tuple[str, str, Callable[[], bool]]:
         if not template.startswith(LAYOUT_PREFIX):
@@ -75,7 +72,7 @@ class LayoutLoader(BaseLoader):
             except OSError:
                 return False
 
-        return source, template, _always if self.fixed else uptodate
+        return source, template, uptodate
 
     def _read(self, template: str) -> tuple[Path, float, str]:
         pieces = split_template_path(template[len(LAYOUT_PREFIX) :])  # refuses ".."
@@ -97,10 +94,6 @@ class LayoutLoader(BaseLoader):
             for p in self.directory.rglob("*")
             if p.is_file()
         )
-
-
-def _always() -> bool:
-    return True
 
 
 def inline_shared_variables(source: str, definitions: str, name: str) -> str:

@@ -207,26 +207,15 @@ def _describe(part: Part, error: BaseException) -> str:
 
 
 def _render_part(template: Template, part: Part, context: dict[str, Any]) -> str:
-    """``template.generate(context)`` joined, and stopped once longer than the limit.
-
-    What ``generate`` does, written out: the chunks come straight from the template's
-    render function (a render yields a hundred or so, and one generator fewer to pass each
-    through is measurable), and an error in the template goes through the environment's
-    ``handle_exception``, which gives its traceback the template's own lines, as there."""
     chunks: list[str] = []
-    append = chunks.append
     size = 0
-    limit = limits.MAX_OUTPUT_CHARS
-    try:
-        for chunk in template.root_render_func(template.new_context(context)):
-            size += len(chunk)
-            if size > limit:
-                break
-            append(chunk)
-    except Exception:  # noqa: BLE001 - re-raised by handle_exception, as Template.generate does
-        template.environment.handle_exception()
-    if size > limit:
-        raise limits.RenderLimitExceeded(f"the output is longer than {limits.MAX_OUTPUT_CHARS} characters")
+    for chunk in template.generate(context):
+        size += len(chunk)
+        if size > limits.MAX_OUTPUT_CHARS:
+            raise limits.RenderLimitExceeded(
+                f"the output is longer than {limits.MAX_OUTPUT_CHARS} characters"
+            )
+        chunks.append(chunk)
     text = "".join(chunks).strip()
     if part is SUBJECT_LINE:
         text = " ".join(text.split())

@@ -38,9 +38,6 @@ STR_METHODS = frozenset(
     }
 )  # fmt: skip
 _WIDTH_METHODS = frozenset({"center", "ljust", "rjust", "zfill"})
-#: Every attribute of a plain dict (its methods, ``__class__`` …): any other name on a
-#: dict can only be one of its keys. (``dict`` is a built-in type: the set cannot change.)
-_DICT_ATTRIBUTES = frozenset(dir(dict))
 
 
 def _refuse_dunder(name: Any) -> None:
@@ -53,32 +50,20 @@ def _finalize(value: Any) -> Any:
     """Applied to every ``{{ … }}``: None renders empty; functions are never output."""
     if value is None:
         return ""
-    if isinstance(value, str):  # the usual case first (an Undefined is never a str)
-        return limits.charge_value(value)
     if isinstance(value, Undefined):
         return value
-    if callable(value):
+    if isinstance(value, str):
+        limits.charge_value(value)
+    elif callable(value):
         raise SecurityError("a function cannot be output")
-    limits.charge_time()
+    else:
+        limits.charge_time()
     return value
 
 
 class TemplateSandbox(ImmutableSandboxedEnvironment):
     code_generator_class = GuardedCodeGenerator
     intercepted_binops = frozenset({"*", "**", "%", "+"})
-
-    def __init__(self, *args: Any, **options: Any) -> None:
-        super().__init__(*args, **options)
-        self._fixed_layouts: dict[str, Any] = {}
-
-    def make_globals(self, d: Any = None) -> dict[str, Any]:
-        """A template's globals as a plain dict: the environment's, with ``d`` over them.
-
-        Jinja's ``ChainMap`` would also follow later changes to the environment's globals,
-        but ours are fixed once it is made (:func:`_make_environment`); and each render
-        copies its template's globals into a new context twice, which for a ``ChainMap``
-        is a walk in Python rather than a copy in C."""
-        return {**self.globals, **(d or {})}
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         tree = super()._parse(source, name, filename)
@@ -95,33 +80,8 @@ class TemplateSandbox(ImmutableSandboxedEnvironment):
         return True
 
     def getattr(self, obj: Any, attribute: str) -> Any:
-        if type(obj) is dict and type(attribute) is str and attribute not in _DICT_ATTRIBUTES:
-            # ``person.name`` on hydrated data, most of a render's lookups: a plain dict has
-            # no attribute of that name, so Jinja's ``getattr`` would fail over to the key
-            # (a missing one is undefined). Only the dunder refusal comes first.
-            if attribute.startswith("__"):
-                _refuse_dunder(attribute)
-            try:
-                return obj[attribute]
-            except (TypeError, LookupError):
-                return self.undefined(obj=obj, name=attribute)
         _refuse_dunder(attribute)
         return super().getattr(obj, attribute)
-
-    def get_template(self, name: Any, parent: str | None = None, globals: Any = None) -> Any:  # noqa: A002
-        """A fixed layout (see :class:`LayoutLoader`) from this environment's own table once
-        loaded: what Jinja's cache would return, without its lock, its LRU bookkeeping and
-        the up-to-date check, for every ``{% extends %}`` of every render."""
-        if globals is None and type(name) is str:
-            if parent is not None:
-                name = self.join_path(name, parent)
-            template = self._fixed_layouts.get(name)
-            if template is None:
-                template = super().get_template(name)
-                if name in getattr(self.loader, "fixed_names", ()):
-                    self._fixed_layouts[name] = template
-            return template
-        return super().get_template(name, parent, globals)
 
     def getitem(self, obj: Any, argument: Any) -> Any:
         _refuse_dunder(argument)
@@ -178,13 +138,15 @@ class TemplateSandbox(ImmutableSandboxedEnvironment):
 
     # --- hooks the rewritten templates call ---------------------------------------------
 
-    # Called directly (GuardedCodeGenerator), each checks the clock first, as the sandbox's
-    # ``call`` did for it: a render past its deadline stops at the loop, as before.
+    # ``guarded_iter`` and ``charge_static`` are called like any function of a template, so
+    # through :meth:`call`, which checks the clock first (a render past its deadline stops
+    # at the loop). ``guarded_concat`` is what ``~`` compiles to (GuardedCodeGenerator).
 
     @staticmethod
     def guarded_iter(iterable: Any) -> Iterator[Any]:
-        limits.charge_time()
-        return _charged_iteration(iterable)
+        for item in iterable:
+            limits.charge_iteration()
+            yield item
 
     @staticmethod
     def guarded_concat(autoescape: bool, parts: Iterable[Any]) -> str:
@@ -197,12 +159,5 @@ class TemplateSandbox(ImmutableSandboxedEnvironment):
 
     @staticmethod
     def charge_static(size: int) -> str:
-        limits.charge_time()
         limits.charge_work(size)
         return ""
-
-
-def _charged_iteration(iterable: Any) -> Iterator[Any]:
-    for item in iterable:
-        limits.charge_iteration()
-        yield item

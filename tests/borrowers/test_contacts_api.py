@@ -165,7 +165,9 @@ def test_list_filters(api, borrower):
     }
     response = api.get(contacts_url(borrower) + "?contactType=fax")
     assert response.status_code == 400
-    assert response.json()["errors"] == {"contactType": ['"fax" is not a valid choice.']}
+    assert response.json()["errors"] == {
+        "contactType": [("'fax' is not a valid choice. Must be one of: email, phone, address.")]
+    }
 
 
 def test_update_only_the_fields_sent(api, borrower):
@@ -335,11 +337,15 @@ def test_same_external_id_in_another_company_is_fine(api, borrower, stranger):
     "body, field, problem",
     [
         ({"value": "a@example.com"}, "contactType", "This field is required."),
-        ({"contactType": "fax", "value": "a@example.com"}, "contactType", '"fax" is not a valid choice.'),
+        (
+            {"contactType": "fax", "value": "a@example.com"},
+            "contactType",
+            ("'fax' is not a valid choice. Must be one of: email, phone, address."),
+        ),
         (
             {"contactType": "email", "value": "a@example.com", "label": "boss"},
             "label",
-            '"boss" is not a valid choice.',
+            ("'boss' is not a valid choice. Must be one of: personal, work, home, mobile, military, other."),
         ),
         ({"contactType": "email", "value": ["a@example.com"]}, "value", "Not a valid string."),
         (

@@ -116,7 +116,14 @@ def test_duplicate_loan_external_id_is_409(api, borrower, sibling):
 @pytest.mark.parametrize(
     "body, field, problem",
     [
-        ({"status": "zombie"}, "status", '"zombie" is not a valid choice.'),
+        (
+            {"status": "zombie"},
+            "status",
+            (
+                "'zombie' is not a valid choice. "
+                "Must be one of: pending, active, paidOff, chargedOff, canceled, accelerated."
+            ),
+        ),
         ({"amountDue": "lots"}, "amountDue", "A valid number is required."),
         ({"amountDue": "1.234"}, "amountDue", "Ensure that there are no more than 2 decimal places."),
         ({"daysPastDue": -1}, "daysPastDue", "Ensure this value is greater than or equal to 0."),
@@ -242,8 +249,20 @@ def test_closing_and_reopening_a_case(api, borrower):
     "body, field, problem",
     [
         ({}, "caseType", "This field is required."),
-        ({"caseType": "divorce"}, "caseType", '"divorce" is not a valid choice.'),
-        ({"caseType": "generic", "status": "open"}, "status", '"open" is not a valid choice.'),
+        (
+            {"caseType": "divorce"},
+            "caseType",
+            (
+                "'divorce' is not a valid choice. Must be one of: generic, bankruptcy, ceaseCommunication, "
+                "collection, deceased, disputeOfDebt, federalEmergency, identityTheft, legalAction, "
+                "militaryDuty, debtValidation."
+            ),
+        ),
+        (
+            {"caseType": "generic", "status": "open"},
+            "status",
+            ("'open' is not a valid choice. Must be one of: initiated, processing, completed, canceled."),
+        ),
         (
             {"caseType": "generic", "loanIds": "LN-AAAA-AAAA"},
             "loanIds",

@@ -16,7 +16,9 @@ pytestmark = pytest.mark.django_db
         ("voice", {}, False),
         ("email", {"subject": "autopayEnableReminder"}, False),
         ("email", {"subject": "paymentProcessed"}, True),  # transactional by default
-        ("email", {"subject": "loanOverdueFirstNotice", "is_transactional": True}, True),
+        # The exemption is the subject's, never a caller's flag.
+        ("email", {"subject": "loanOverdueFirstNotice", "is_transactional": True}, False),
+        ("email", {"subject": "autopayEnableReminder", "is_transactional": True}, False),
         ("email", {"subject": "paymentProcessed", "is_transactional": False}, False),
         ("text", {"subject": "confirmationCode", "is_transactional": False}, True),  # opsAccountCredentials
         ("email", {"subject": "freeForm", "theme": "opsAccountCredentials"}, True),

@@ -152,7 +152,8 @@ def test_state_row_and_federal_row_report_the_one_that_frees_last(rules, borrowe
         ({"status": "failed", "status_details": "providerError"}, False),
         ({"status": "failed", "status_details": None}, False),
         ({"status": "canceled", "status_details": None}, False),
-        ({"is_transactional": True}, False),
+        # A debt-collection message counts whatever its isTransactional says.
+        ({"is_transactional": True}, True),
         ({"theme": "opsServicing", "subject": "autopayEnableReminder"}, False),
         ({"direction": "inbound"}, False),
         ({"channel": "text", "status_details": "textDelivered"}, False),
@@ -178,7 +179,7 @@ def test_deleted_interactions_do_not_count(rules, borrower) -> None:  # noqa: AN
     ("fields", "expected"),
     [
         ({"subject": "paymentProcessed"}, True),  # transactional by default: not capped
-        ({"is_transactional": True}, True),
+        ({"is_transactional": True}, False),  # a caller's flag never lifts a cap
         ({"subject": "autopayEnableReminder"}, True),  # not a debt-collection theme
         ({"subject": None, "theme": "marketing"}, True),
         ({"subject": None}, False),  # no theme known: judged as debt collection
@@ -245,7 +246,8 @@ def test_sliding_window_allows_a_call_between_two_far_apart_groups() -> None:
 
 def _history(borrower, count: int) -> None:  # noqa: ANN001
     """``count`` interactions of every kind the frequency query skips or counts: old calls,
-    texts, inbound calls, transactional calls, and 6 counted calls in the window."""
+    texts, inbound calls, calls flagged transactional (counted all the same), and 6
+    counted calls in the window."""
     kinds = [
         {"channel": "voice"},
         {"channel": "text"},

@@ -172,7 +172,12 @@ def test_state_row_ignored_for_borrowers_elsewhere(rules, borrower) -> None:  # 
         # Transactional texts and calls are not time-restricted.
         ("text", "paymentProcessed", {}, True),
         ("voice", "paymentProcessed", {}, True),
-        ("voice", "loanOverdueFirstNotice", {"is_transactional": True}, True),
+        # A caller's isTransactional never lifts the window of a debt-collection message.
+        ("voice", "loanOverdueFirstNotice", {"is_transactional": True}, False),
+        ("text", "loanOverdueFirstNotice", {"is_transactional": True}, False),
+        ("email", "loanOverdueFirstNotice", {"is_transactional": True}, False),
+        # Nor of a subject that is not transactional.
+        ("text", "autopayEnableReminder", {"is_transactional": True}, False),
         # Non-transactional texts and calls are, whatever the theme.
         ("text", "autopayEnableReminder", {}, False),
         ("text", "loanOverdueFirstNotice", {}, False),

@@ -4,7 +4,14 @@ import pytest
 from django.utils import timezone
 
 from interactions.models import Interaction
-from tests.factories import BorrowerFactory, CaseFactory, ContactFactory, InteractionFactory, LoanFactory
+from tests.factories import (
+    BorrowerFactory,
+    CaseFactory,
+    ContactFactory,
+    DocumentFactory,
+    InteractionFactory,
+    LoanFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -72,6 +79,7 @@ def test_log_then_get_by_every_route(api, borrower, log):
     loan = LoanFactory(borrower=borrower, external_id="L-1")
     other_loan = LoanFactory(borrower=borrower)
     case = CaseFactory(borrower=borrower)
+    statement = DocumentFactory(borrower=borrower, external_id="S-7")
     previous = InteractionFactory(borrower=BorrowerFactory(company=borrower.company))
     response = log(
         channel="voice",
@@ -85,7 +93,7 @@ def test_log_then_get_by_every_route(api, borrower, log):
         caseId=case.pk,
         externalId="CALL-1",
         previousInteractionId=previous.pk,
-        statementId="ST-7",
+        statementId="ext-S-7",
         supercaseBulkOperationId="BULK-1",
         startedAt="2026-11-20T15:00:00Z",
         endedAt="2026-11-20T15:04:00Z",
@@ -120,7 +128,7 @@ def test_log_then_get_by_every_route(api, borrower, log):
         "loanId": loan.pk,
         "loanIds": [loan.pk, other_loan.pk],
         "caseId": case.pk,
-        "statementId": "ST-7",
+        "statementId": statement.pk,
         "supercaseBulkOperationId": "BULK-1",
         "templateVersionId": None,
         "sendAt": "2026-11-20T15:00:00.000000Z",
@@ -254,6 +262,10 @@ def test_status_details_fit_and_implication(log, channel, direction, details, st
         ({"metaData": {f"k{i}": i for i in range(51)}}, "metaData"),
         ({"metaData": ["a"]}, "metaData"),
         ({"externalId": "x" * 256}, "externalId"),
+        ({"subject": None}, "theme"),  # no subject: the theme is required
+        ({"subject": ""}, "subject"),
+        ({"statementId": "ST-7"}, "statementId"),
+        ({"statementId": "LN-AAAA-BBBB"}, "statementId"),
         ({"sendat": "2026-11-20T15:00:00Z"}, "sendat"),
     ],
 )
@@ -268,7 +280,7 @@ def test_bad_input_is_400_and_writes_nothing(log, body, field):
 def test_missing_required_fields(api, borrower):
     response = api.post(f"/api/people/{borrower.pk}/interactions", {}, format="json")
     assert response.status_code == 400
-    assert set(response.json()["errors"]) == {"channel", "direction", "subject"}
+    assert set(response.json()["errors"]) == {"channel", "direction"}
 
 
 def test_malformed_json_is_400(api, borrower):
@@ -299,6 +311,10 @@ def test_references_must_belong_to_the_borrower(log, borrower, company, other_co
         ({"loanIds": [LoanFactory(borrower=borrower).pk, "ext-missing"]}, "loanIds[1]"),
         ({"caseId": CaseFactory(borrower=someone_else).pk}, "caseId"),
         ({"caseId": "ext-nope"}, "caseId"),
+        ({"statementId": DocumentFactory(borrower=someone_else).pk}, "statementId"),
+        ({"statementId": DocumentFactory(borrower=BorrowerFactory(company=other_company)).pk}, "statementId"),
+        ({"statementId": "DD-AAAA-BBBB"}, "statementId"),
+        ({"statementId": "ext-nope"}, "statementId"),
         (
             {"previousInteractionId": InteractionFactory(borrower=BorrowerFactory(company=other_company)).pk},
             "previousInteractionId",
@@ -364,3 +380,59 @@ def test_logged_outbound_send_at_is_when_it_happened(log):
     started = timezone.now() - timedelta(days=3)
     data = log(channel="text", startedAt=started.isoformat()).json()["data"]
     assert _parse(data["sendAt"]) == started
+
+
+def test_a_call_logged_with_a_theme_and_no_subject(log, api, borrower):
+    response = log(
+        channel="voice",
+        direction="outbound",
+        subject=None,
+        theme="opsCollDebt",
+        statusDetails="voiceSpokeWithFirstParty",
+    )
+    assert response.status_code == 200, response.json()
+    data = response.json()["data"]
+    assert {k: data[k] for k in ("subject", "theme", "status", "isTransactional", "isExternal")} == {
+        "subject": None,
+        "theme": "opsCollDebt",
+        "status": "succeeded",
+        "isTransactional": False,  # no subject, no descriptor default
+        "isExternal": True,
+    }
+    assert Interaction.objects.get(pk=data["id"]).subject is None
+    assert api.get(f"/api/interactions/{data['id']}").json()["data"] == data
+
+    # the key may also be left out; the flag is the caller's to give
+    absent = {"channel": "voice", "direction": "inbound", "theme": "opsServicing", "isTransactional": True}
+    response = api.post(f"/api/people/{borrower.pk}/interactions", absent, format="json")
+    assert response.status_code == 200, response.json()
+    assert (response.json()["data"]["subject"], response.json()["data"]["isTransactional"]) == (None, True)
+
+    # a PUT may send the null subject back as read
+    put = api.put(
+        f"/api/people/{borrower.pk}/interactions/{data['id']}",
+        {"subject": None, "agentOutcome": "promiseToPay"},
+        format="json",
+    )
+    assert put.status_code == 200, put.json()
+    assert (put.json()["data"]["subject"], put.json()["data"]["agentOutcome"]) == (None, "promiseToPay")
+
+
+def test_no_subject_and_no_theme_is_400_naming_the_theme(log):
+    response = log(subject=None)
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"theme": ["Required when no subject is given."]}
+    assert response.json()["message"]
+    assert Interaction.objects.count() == 0
+
+
+def test_statement_id_cannot_be_changed_by_a_put(log, api, borrower):
+    first, second = DocumentFactory(borrower=borrower), DocumentFactory(borrower=borrower)
+    data = log(statementId=first.pk).json()["data"]
+    assert data["statementId"] == first.pk
+    url = f"/api/people/{borrower.pk}/interactions/{data['id']}"
+    response = api.put(url, {"statementId": second.pk}, format="json")
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["statementId"]
+    assert Interaction.objects.get(pk=data["id"]).statement_id == first.pk
+    assert api.put(url, {"statementId": first.pk}, format="json").status_code == 200  # sent back as read

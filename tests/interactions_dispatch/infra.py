@@ -122,6 +122,10 @@ class _Process:
             self._log = None
 
 
+class Command(_Process):
+    """Any command, started as the others are: its own process group, killed at the end."""
+
+
 class RedisServer(_Process):
     """``redis-server`` on a spare port, without persistence: a restart loses its data,
     as a broker outage does."""
@@ -179,6 +183,7 @@ class CeleryWorker(_Process):
         name: str,
         concurrency: int = 4,
         extra_env: dict[str, str] | None = None,
+        extra_args: tuple[str, ...] = (),
     ) -> None:
         env = {
             **os.environ,
@@ -207,6 +212,7 @@ class CeleryWorker(_Process):
                 "info",
                 "--without-mingle",
                 "--without-gossip",
+                *extra_args,
             ],
             log_dir / f"worker-{name}.log",
             env,

@@ -1,16 +1,14 @@
-"""Resend: a copy linked to the original, queued, not checked against Compliance Guard;
-and ``manage.py resend_interactions`` over it."""
+"""The single resend (``POST /communicator/interactions/{id}/resend``): a copy linked to
+the original, queued, not checked against Compliance Guard. The bulk resend is in
+``test_resend_command.py`` and ``test_resend_admin.py``."""
 
 from __future__ import annotations
 
-from io import StringIO
-
 import pytest
-from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from interactions.models import Interaction
-from tests.factories import BorrowerFactory, DoNotInteractFactory, InteractionFactory
+from tests.factories import DoNotInteractFactory, InteractionFactory
 from tests.interactions_send.conftest import count
 from tests.interactions_send.helpers import iso, ny
 
@@ -130,101 +128,3 @@ def test_resend_refuses_inbound_and_unknown(
         == 400
     )
     assert count() == 3
-
-
-# manage.py resend_interactions
-
-
-def run(*args: str) -> tuple[str, str]:
-    out, err = StringIO(), StringIO()
-    call_command("resend_interactions", *args, stdout=out, stderr=err)
-    return out.getvalue(), err.getvalue()
-
-
-@pytest.fixture
-def history(company, borrower, contacts):  # noqa: ANN001, ANN201
-    content = {"subjectLine": "S", "contentText": "T", "contentHtml": None, "to": "ada@example.com"}
-    rows = {
-        "failed": InteractionFactory(
-            borrower=borrower, status="failed", content=content, supercase_bulk_operation_id="b1"
-        ),
-        "sent": InteractionFactory(
-            borrower=borrower, status="attempted", content=content, supercase_bulk_operation_id="b1"
-        ),
-        "inbound": InteractionFactory(
-            borrower=borrower,
-            direction="inbound",
-            status="succeeded",
-            content=content,
-            supercase_bulk_operation_id="b1",
-        ),
-        "empty": InteractionFactory(borrower=borrower, status="failed", content=None),
-        "foreign": InteractionFactory(borrower=BorrowerFactory(), status="failed", content=content),
-    }
-    return rows
-
-
-def test_dry_run_lists_and_writes_nothing(company, history, published):
-    before = count()
-    out, err = run("--company", company.pk, "--bulk-operation-id", "b1", "--dry-run")
-    assert count() == before
-    assert published == []
-    lines = out.splitlines()
-    assert [line.split()[2] for line in lines[:-1]] == [history["failed"].pk, history["sent"].pk]
-    assert lines[-1] == (
-        "Dry run: would resend 2 of 3 matching interaction(s); skipped 1 inbound; 0 error(s). "
-        "Nothing was sent."
-    )
-
-
-def test_resends_with_a_progress_bar_and_a_summary(
-    company, history, published, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        out, err = run("--company", company.pk, "--bulk-operation-id", "b1")
-    assert out.strip() == (
-        "Resent 2 of 3 matching interaction(s); skipped 1 inbound; 0 error(s). "
-        "Not checked against Compliance Guard."
-    )
-    assert "\r[" in err and "3/3 100%" in err and "resent 2, skipped 1, errors 0" in err
-    copies = Interaction.objects.filter(
-        previous_interaction_id__in=[history["failed"].pk, history["sent"].pk]
-    )
-    assert sorted(copies.values_list("previous_interaction_id", "compliance_checked", "status")) == sorted(
-        [(history["failed"].pk, False, "scheduled"), (history["sent"].pk, False, "scheduled")]
-    )
-    assert sorted(published) == sorted(copies.values_list("pk", flat=True))
-    # The copies are not part of the bulk operation: running it again resends the originals only.
-    out, _ = run("--company", company.pk, "--bulk-operation-id", "b1", "--dry-run")
-    assert out.splitlines()[-1].startswith("Dry run: would resend 2 of 3")
-
-
-def test_filters_by_status_ids_and_time(company, history):
-    out, _ = run("--company", company.pk, "--status", "failed", "--dry-run")
-    assert out.splitlines()[-1].startswith("Dry run: would resend 2 of 2")
-    out, _ = run(
-        "--company", company.pk, "--ids", f"{history['sent'].pk},{history['foreign'].pk}", "--dry-run"
-    )
-    assert out.splitlines()[0].split()[2] == history["sent"].pk
-    assert out.splitlines()[-1] == (
-        "Dry run: would resend 1 of 1 matching interaction(s); skipped 0 inbound; 1 error(s). "
-        "Nothing was sent."
-    )
-    out, _ = run(
-        "--company", company.pk, "--created-from", "2000-01-01", "--created-to", "2000-12-31", "--dry-run"
-    )
-    assert out.splitlines()[-1].startswith("Dry run: would resend 0 of 0")
-    created = history["sent"].created_at.isoformat()
-    out, _ = run("--company", company.pk, "--created-from", created, "--status", "attempted", "--dry-run")
-    assert out.splitlines()[-1].startswith("Dry run: would resend 1 of 1")
-
-
-def test_errors_are_counted_and_reported(company, history):
-    with pytest.raises(CommandError, match="1 interaction"):
-        run("--company", company.pk, "--ids", history["empty"].pk, "--no-progress")
-    with pytest.raises(CommandError, match="not one of"):
-        run("--company", company.pk, "--status", "lost")
-    with pytest.raises(CommandError, match="No company"):
-        run("--company", "CP-AAAA-AAAA")
-    with pytest.raises(CommandError, match="not an ISO"):
-        run("--company", company.pk, "--created-from", "yesterday")

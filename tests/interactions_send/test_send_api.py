@@ -14,6 +14,7 @@ from borrowers.models import Contact
 from compliance.guard import GuardRequest, decide
 from compliance.models import ComplianceRule
 from interactions.models import Interaction
+from interactions.services import interaction_update
 from subjects.models import CompanySubjectSetting
 from templating.services import RenderRequest, template_render, template_version_activate
 from tests.conftest import make_client
@@ -41,12 +42,12 @@ EMAIL_REMINDER_TEXT = (
     "This is a friendly reminder that your payment of $120.00 for your account ending in 0042 is due "
     "on December 15, 2026.\n\n"
     "If you have already made this payment, or you are enrolled in autopay, no action is needed.\n\n"
-    "If you have any questions, please call us at +18005550100 or email help@peach.example.\n\n"
+    "If you have any questions, please call us at (800) 555-0100 or email help@peach.example.\n\n"
     "Thank you,\nPeach\n\n--\n"
-    "Questions? Call us at +18005550100 or email help@peach.example.\n"
+    "Questions? Call us at (800) 555-0100 or email help@peach.example.\n"
     "Peach Lending LLC\n1 Peach St\nAtlanta, GA 30301\n\n"
     'To stop receiving emails from us, reply with "unsubscribe" or contact us at help@peach.example '
-    "or +18005550100."
+    "or (800) 555-0100."
 )
 
 
@@ -159,6 +160,48 @@ def test_mail_goes_to_the_postal_address(send, company, borrower, contacts, loan
     }
     assert "12 Main St" in data["content"]["contentHtml"]
     assert data["templateVersionId"] == expected.version.pk
+
+
+def test_a_letter_naming_no_contact_goes_to_the_primary_address(send, borrower, loan, published):
+    address = {"contact_type": Contact.ContactType.ADDRESS, "value": "", "city": "Albany", "state": "NY"}
+    archived = Contact.Status.ARCHIVED
+    ContactFactory(borrower=borrower, address_line1="1 Archived Rd", status=archived, **address)
+    ContactFactory(
+        borrower=borrower,
+        address_line1="2 Spouse Rd",
+        affiliation=Contact.Affiliation.SPOUSE,
+        **address,
+    )
+    secondary = ContactFactory(
+        borrower=borrower, address_line1="3 Second Ave", status=Contact.Status.SECONDARY, **address
+    )
+    ContactFactory(borrower=borrower, value="ada@example.com")  # a primary email: not an address
+    assert send(channel="mail", subject="statementGenerated").json()["data"]["contactId"] == secondary.pk
+    primary = ContactFactory(borrower=borrower, address_line1="4 Primary Pl", postal_code="12207", **address)
+    data = send(channel="mail", subject="statementGenerated", loanId=loan.pk).json()["data"]
+    assert (data["contactId"], data["content"]["to"]) == (primary.pk, "4 Primary Pl, Albany, NY 12207")
+    html = data["content"]["contentHtml"]
+    assert '<div class="recipient">Ada Lovelace<br>4 Primary Pl<br>Albany, NY 12207<br></div>' in html
+    for other in ("1 Archived Rd", "2 Spouse Rd", "3 Second Ave"):
+        assert other not in html
+
+
+def test_phones_print_in_national_format_and_stay_e164_in_the_data(send, company, contacts, loan):
+    at = iso(ny(1, 12))  # inside the collection window, whatever the time of the test run
+    data = send(channel="text", subject="loanOverdueFirstNotice", loanId=loan.pk, sendAt=at).json()["data"]
+    assert data["content"]["to"] == NY_PHONE  # the recipient stays E.164
+    assert data["content"]["from"] == "+18005550100"
+    assert data["content"]["contentText"] == (
+        "Peach: Ada, please contact us about your account ending 0042 at (800) 555-0100 or log in to "
+        "your online account. This is a communication from a debt collector. Reply STOP to opt out."
+    )
+    letter = send(channel="mail", subject="statementGenerated").json()["data"]["content"]["contentHtml"]
+    assert "(800) 555-0100" in letter and "+18005550100" not in letter
+    # a support phone abroad prints so that a US borrower can dial it
+    company.support_phone = "+442079460958"
+    company.save()
+    email = send(subject="paymentDueReminder").json()["data"]["content"]["contentText"]
+    assert "please call us at +44 20 7946 0958 or email help@peach.example." in email
 
 
 def test_chat_uses_the_text_template_and_the_portal(send, borrower, contacts, loan, published):
@@ -408,7 +451,7 @@ def test_use_template_false_takes_the_content_from_the_context(send, contacts):
 
 def test_override_template_id(send, company, other_company, contacts):
     own = TemplateVersionFactory(
-        descriptor=TemplateDescriptorFactory(company=company, subject="welcome", channel="email"),
+        descriptor=TemplateDescriptorFactory(company=company, subject="paymentDueReminder", channel="email"),
         subject_line_template="Override for {{ person.name.firstName }}",
     )
     data = send(overrideTemplateId=own.pk).json()["data"]
@@ -623,11 +666,32 @@ def test_interaction_external_id_makes_a_retry_return_the_same_interaction(send,
     first = send(interactionExternalId="lender-42")
     second = send(interactionExternalId="lender-42")
     assert (first.status_code, first.json()["message"]) == (200, "queued")
-    assert (second.status_code, second.json()["message"]) == (200, "already queued")
+    assert (second.status_code, second.json()["message"]) == (200, "already queued: scheduled")
     assert second.json()["data"] == first.json()["data"]
     assert first.json()["data"]["externalId"] == "lender-42"
     assert count() == 1
     assert published == [first.json()["data"]["id"]]
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"status": "inProgress"}, "already sending: inProgress"),
+        ({"statusDetails": "emailSent"}, "already sent: attempted (emailSent)"),
+        ({"statusDetails": "emailDelivered"}, "already sent: succeeded (emailDelivered)"),
+        ({"statusDetails": "emailBounced"}, "already processed: failed (emailBounced)"),
+        ({"status": "canceled"}, "already canceled: canceled"),
+    ],
+)
+def test_a_retry_answers_with_the_interactions_real_status(send, contacts, published, changes, message):
+    first = send(interactionExternalId="lender-43").json()["data"]
+    row = Interaction.objects.get(pk=first["id"])
+    interaction_update(interaction=row, data=changes)  # as the provider's events would
+    retry = send(interactionExternalId="lender-43")
+    assert (retry.status_code, retry.json()["message"]) == (200, message)
+    data = retry.json()["data"]
+    assert (data["id"], data["status"]) == (first["id"], Interaction.objects.get(pk=first["id"]).status)
+    assert (count(), published) == (1, [first["id"]])
 
 
 def test_a_retry_is_answered_even_when_the_guard_would_now_refuse(send, borrower, contacts):

@@ -81,7 +81,7 @@ def test_concurrent_retries_with_one_external_id_create_one_interaction(
     }
     answers = _post_concurrently(api.raw_key, [body] * 4)
     assert [a["statusCode"] for a in answers] == [200] * 4
-    assert Counter(a["message"] for a in answers) == Counter({"queued": 1, "already queued": 3})
+    assert Counter(a["message"] for a in answers) == Counter({"queued": 1, "already queued: scheduled": 3})
     ids = {a["data"]["id"] for a in answers}
     assert len(ids) == 1
     assert list(Interaction.objects.values_list("pk", "external_id")) == [(ids.pop(), "lender-retry-1")]

@@ -13,6 +13,7 @@ PAYMENT_DUE_REMINDER = {
     "agentCanSend": True,
     "previewOnly": False,
     "isTransactional": True,
+    "channels": ["email", "text", "voice"],
 }
 FREE_FORM = {
     "subject": "freeForm",
@@ -22,12 +23,13 @@ FREE_FORM = {
     "agentCanSend": True,
     "previewOnly": False,
     "isTransactional": False,
+    "channels": [],
 }
 
 
 def test_list_is_the_whole_catalogue_bare(api, django_assert_num_queries):
     api.get("/api/communicator/subjects")  # warms the per-process catalogue, stamps the key
-    with django_assert_num_queries(2):  # the key, the company's overrides
+    with django_assert_num_queries(2):  # the key, the company's settings version
         response = api.get("/api/communicator/subjects")
     assert response.status_code == 200
     body = response.json()
@@ -46,6 +48,7 @@ def test_list_is_the_whole_catalogue_bare(api, django_assert_num_queries):
         "agentCanSend": True,
         "previewOnly": True,
         "isTransactional": True,
+        "channels": ["email", "text", "voice"],
     }
     assert by_name["ceaseCommunicationAcknowledgement"]["caseTypes"] == ["ceaseCommunication"]
     assert by_name["loanOverdueFirstNotice"]["theme"] == "opsCollDebt"
@@ -70,7 +73,11 @@ def test_deprecated_alias_resolves_to_the_current_subject(api):
 def test_unknown_subject_is_404(api):
     response = api.get("/api/communicator/subjects/noSuchSubject")
     assert response.status_code == 404
-    assert response.json() == {"status": 404, "message": "Unknown subject 'noSuchSubject'."}
+    assert response.json() == {
+        "status": 404,
+        "message": "Unknown subject 'noSuchSubject'. "
+        "See GET /api/communicator/subjects for the valid values.",
+    }
     response = api.put("/api/communicator/subjects/noSuchSubject", {"agentCanSend": False}, format="json")
     assert response.status_code == 404
     assert CompanySubjectSetting.objects.count() == 0

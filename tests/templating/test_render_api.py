@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from borrowers.models import Document
+from borrowers.models import Contact, Document
 from tests.factories import (
     BorrowerFactory,
     ContactFactory,
@@ -98,6 +98,49 @@ def test_render_pdf_of_a_shipped_letter(api, person, loan):
     assert response.content.startswith(b"%PDF")
 
 
+LETTER_ADDRESS = "{% for key in ['addressLine1', 'city'] %}{{ contact.address[key] }}|{% endfor %}"
+
+
+def test_a_letter_naming_no_contact_is_addressed_as_its_send_would_be(api, company, make_template, person):
+    make_template(company, subject="custom1", channel="mail", html="<p>" + LETTER_ADDRESS + "</p>")
+    make_template(company, subject="custom1", channel="email", html="<p>{{ contact.id }}</p>")
+    address = {"contact_type": Contact.ContactType.ADDRESS, "value": "", "city": "Albany"}
+    ContactFactory(borrower=person, address_line1="1 Archived Rd", status=Contact.Status.ARCHIVED, **address)
+    ContactFactory(borrower=person, address_line1="2 Invalid Rd", valid=False, **address)
+    secondary = ContactFactory(
+        borrower=person, address_line1="3 Second Ave", status=Contact.Status.SECONDARY, **address
+    )
+    ContactFactory(borrower=person, value="ada@example.com")  # primary, but not an address
+
+    def render(**extra: str) -> str:
+        data = {"subject": "custom1", "personId": person.pk, **extra}
+        response = api.post("/api/communicator/render?fmt=html", data, format="json")
+        assert response.status_code == 200, response.content
+        return response.content.decode()
+
+    assert render(channel="mail") == "<p>3 Second Ave|Albany|</p>"
+    ContactFactory(borrower=person, address_line1="4 Primary Pl", **address)
+    assert render(channel="mail") == "<p>4 Primary Pl|Albany|</p>"
+    assert render(channel="mail", contactId=secondary.pk) == "<p>3 Second Ave|Albany|</p>"  # named wins
+    assert render() == "<p></p>"  # an email render names its contact or has none
+    # fmt=pdf renders the mail template, with the same address
+    response = api.post(
+        "/api/communicator/render?fmt=pdf", {"subject": "custom1", "personId": person.pk}, format="json"
+    )
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+
+
+def test_a_letter_of_a_person_without_an_address_has_no_recipient_lines(api, company, make_template, person):
+    make_template(company, subject="custom1", channel="mail", html="<p>{{ contact }}</p>")
+    ContactFactory(borrower=person, value="ada@example.com")
+    response = api.post(
+        "/api/communicator/render?fmt=html",
+        {"subject": "custom1", "channel": "mail", "personId": person.pk},
+        format="json",
+    )
+    assert (response.status_code, response.content.decode()) == (200, "<p></p>")
+
+
 def test_render_errors(api, templates, person, loan):
     cases = [
         ("/api/communicator/render?fmt=doc", body(person, loan), 400),
@@ -119,7 +162,10 @@ def test_render_errors(api, templates, person, loan):
     response = api.post(
         "/api/communicator/render", {**body(person, loan), "subject": "custom2"}, format="json"
     )
-    assert response.json()["message"] == "No template for subject custom2 on channel email."
+    assert response.json()["message"] == (
+        "No template for subject custom2 on channel email: it has no template on any channel "
+        "(create one: POST /api/communicator/templatedescriptors)."
+    )
     response = api.post(
         "/api/communicator/render",
         {**body(person, loan), "context": {}, "strictUndefined": True},
@@ -317,3 +363,36 @@ def test_preview_free_form_email_with_the_builtin_layout(api):
 def test_preview_free_form_bad_input(api):
     for data in ({"contentHtml": 5}, {"language": "english"}, {"bogus": True}):
         assert api.post("/api/communicator/preview-free-form-email", data, format="json").status_code == 400
+
+
+def test_preview_free_form_email_hydrates_person_like_the_send(api, company, person, make_template):
+    make_template(
+        company,
+        subject="freeFormBranded",
+        subject_line="{{ subjectLine }}",
+        html="<p>Dear {{ person.name.firstName }} ({{ person.id }})</p>{{ contentHtml }}",
+        text="{{ person.name.firstName }}: {{ contentPlain }}",
+    )
+    url = "/api/communicator/preview-free-form-email"
+    response = api.post(url, {"subjectLine": "Hi", "contentPlain": "x", "personId": person.pk}, format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json() == {
+        "subjectLine": "Hi",
+        "contentHtml": f"<p>Dear Ada ({person.pk})</p>",
+        "contentText": "Ada: x",
+    }
+    # without personId, person is null (rendered empty)
+    response = api.post(url, {"subjectLine": "Hi", "contentPlain": "x"}, format="json")
+    assert response.json() == {"subjectLine": "Hi", "contentHtml": "<p>Dear  ()</p>", "contentText": ": x"}
+
+
+def test_preview_free_form_email_person_of_another_company_is_404(api, other_company, person):
+    stranger = BorrowerFactory(company=other_company)
+    url = "/api/communicator/preview-free-form-email"
+    for value in (stranger.pk, "BO-AAAA-BBBB", "ext-nobody"):
+        response = api.post(url, {"subjectLine": "Hi", "personId": value}, format="json")
+        assert response.status_code == 404, value
+        assert response.json()["message"] == f"personId: no borrower '{value}'."
+    response = api.post(url, {"subjectLine": "Hi", "personId": "LN-AAAA-BBBB"}, format="json")
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["personId"]

@@ -96,6 +96,19 @@ def test_strict_undefined_names_the_variable_and_line():
         ("{{ 'LN-AB12-9Z7Q'|lastFour }}", "9Z7Q"),
         ("{{ 'ada lovelace-byron'|title }}", "Ada Lovelace-Byron"),
         ("{{ none|title }}{{ none|lastFour }}{{ none|date }}{{ none|datetime }}", ""),
+        ("{{ '+14155550123'|phone }}", "(415) 555-0123"),
+        ("{{ '+14155550123'|phone('US') }}", "(415) 555-0123"),
+        ("{{ '+14155550123'|phone('United States') }}", "(415) 555-0123"),
+        ("{{ '+14155550123'|phone('GB') }}", "+1 415-555-0123"),
+        ("{{ '+442079460958'|phone('US') }}", "+44 20 7946 0958"),
+        ("{{ '+442079460958'|phone }}", "020 7946 0958"),
+        ("{{ '+442079460958'|phone('gb') }}", "020 7946 0958"),
+        ("{{ '+442079460958'|phone('Mars') }}", "020 7946 0958"),
+        ("{{ '4155550123'|phone }}", "(415) 555-0123"),
+        ("{{ 4155550123|phone('US') }}", "(415) 555-0123"),
+        ("{{ '1-800-PEACHES'|phone }}", "1-800-PEACHES"),
+        ("{{ '12'|phone }}", "12"),
+        ("{{ none|phone }}{{ ''|phone }}", ""),
     ],
 )
 def test_filters(source, expected):
@@ -108,6 +121,7 @@ def test_filters(source, expected):
         ("{{ 'abc'|currency }}", "currency: 'abc' is not an amount"),
         ("{{ 1|currency('dollars') }}", "currency: 'dollars' is not a currency code"),
         ("{{ 'soon'|date }}", "date: 'soon' is not an ISO-8601 date or time"),
+        ("{{ [1]|phone }}", "phone: '[1]' is not a phone number"),
         (
             "{{ '2026-01-01T00:00:00Z'|datetime(tz='Mars/Olympus') }}",
             "datetime: unknown time zone 'Mars/Olympus'",

@@ -44,7 +44,10 @@ def test_nothing_matches_is_not_found(company, make_template):
     make_template(company, subject="custom4", channel="text", text="x")
     with pytest.raises(NotFound) as raised:
         template_select(company, "custom4", "email")
-    assert raised.value.message == "No template for subject custom4 on channel email."
+    assert raised.value.message == (
+        "No template for subject custom4 on channel email. custom4 has templates for: text; "
+        "name one of them in `channel`."
+    )
 
 
 def test_override_version_must_be_the_companys_or_builtin(company, other_company, make_template):

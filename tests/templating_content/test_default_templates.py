@@ -117,6 +117,7 @@ def make_env(flavour: str, extra: dict[str, str] | None = None) -> SandboxedEnvi
         date=_date,
         datetime=_datetime,
         lastFour=_last_four,
+        phone=lambda value, region=None: str(value),  # the samples are national already
         title=lambda value: str(value).title(),
     )
     return environment

@@ -11,6 +11,7 @@ from borrowers.api.serializers import ContactSerializer
 from borrowers.api.views._common import CONTACT_ID, PERSON_ID, BorrowerRecordView
 from borrowers.models import Contact
 from peachcomms.api.schema import enveloped, error_response, list_schema
+from peachcomms.choices import invalid_choice
 
 CONTACT_VALIDATION = (
     "`contactType` decides what the contact holds: `email` and `phone` need `value` (an email "
@@ -41,7 +42,7 @@ class ContactsView(BorrowerRecordView):
             if value is None:
                 continue
             if value not in choices.values:
-                raise ValidationError({param: [f'"{value[:40]}" is not a valid choice.']})
+                raise ValidationError({param: [invalid_choice(value, choices.values)]})
             queryset = queryset.filter(**{field: value})
         return queryset
 

@@ -1,8 +1,14 @@
-"""``manage.py resend_interactions``: resend a company's outbound interactions in bulk.
+"""``manage.py resend_interactions``: resend a company's outbound interactions in bulk,
+without surprises (docs/adr/0010-bulk-resend.md).
 
-Each match goes through :func:`interactions.services.interaction_resend` (the same service
-as ``POST /communicator/interactions/{id}/resend``): a new interaction linked to the
-original, queued, **not** checked against Compliance Guard. Inbound matches are skipped.
+- At least one filter, or ``--all`` to mean every outbound interaction of the company.
+- It prints what matches and asks before sending: ``--yes`` confirms in a script; with no
+  terminal on stdin and no ``--yes`` it refuses (exit status 1) and sends nothing.
+- Interactions that are themselves resends are skipped unless ``--include-resends``.
+- Each copy is checked against Compliance Guard now, atomically with its insert
+  (:mod:`interactions.services.bulk_resend`, which the admin action also calls); refused
+  ones are listed with the reason and the next allowed time, and not sent.
+  ``--skip-compliance-check`` sends them unchecked, with a warning.
 
 Rows are read in keyset pages (``created_at``, ``id``), never all at once, and only rows
 created before the command started are considered, so the resends it creates are never
@@ -11,9 +17,9 @@ resent by the same run.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
@@ -25,9 +31,13 @@ from django.utils.dateparse import parse_date, parse_datetime
 from borrowers.models import Company
 from interactions import catalogue
 from interactions.models import Interaction
-from interactions.services import interaction_resend
+from interactions.selectors import ResendSelection, resend_selection
+from interactions.services.bulk_resend import (
+    BulkResendReport,
+    interaction_resend_checked,
+    interaction_resend_preview,
+)
 from peachcomms.api.ids import is_valid_id
-from peachcomms.errors import ServiceError
 
 PAGE = 200
 ACTOR = {
@@ -66,17 +76,6 @@ class ProgressBar:
         self.stream.flush()
 
 
-@dataclass
-class Summary:
-    resent: int = 0
-    skipped_inbound: int = 0
-    errors: int = 0
-    problems: list[str] = field(default_factory=list)
-
-    def note(self) -> str:
-        return f"resent {self.resent}, skipped {self.skipped_inbound}, errors {self.errors}"
-
-
 def _instant(value: str, option: str, *, end: bool = False) -> datetime:
     """An ISO time, or a date (its start; with ``end``, the start of the next day)."""
     parsed = parse_datetime(value)
@@ -90,11 +89,25 @@ def _instant(value: str, option: str, *, end: bool = False) -> datetime:
     return parsed
 
 
+#: The options that narrow the rows; without one of them, ``--all`` must be said.
+FILTERS = ("ids", "bulk_operation_id", "status", "created_from", "created_to")
+SKIP_WARNING = (
+    "WARNING: --skip-compliance-check: the copies are NOT checked against Compliance Guard "
+    "(quiet hours, frequency caps, do-not-interact records, case holds, consent); whoever runs "
+    "this owns that decision."
+)
+
+
 class Command(BaseCommand):
     help = (
         "Resend a company's outbound interactions (new interactions linked to the originals, "
-        "queued, NOT checked against Compliance Guard). Filters combine with AND."
+        "queued). Needs a filter or --all; filters combine with AND. Asks for confirmation "
+        "(--yes in scripts). Skips interactions that are themselves resends "
+        "(--include-resends) and checks each copy against Compliance Guard "
+        "(--skip-compliance-check)."
     )
+    # call_command(..., stdin=...) in tests, as Django's createsuperuser takes it.
+    stealth_options = ("stdin",)
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--company", required=True, help="The company (CP-…).")
@@ -107,6 +120,22 @@ class Command(BaseCommand):
         parser.add_argument(
             "--created-to", help="Created before (ISO time; a date means the end of that day)."
         )
+        parser.add_argument(
+            "--all",
+            action="store_true",
+            help="No filter: every outbound interaction of the company (required when no filter is given).",
+        )
+        parser.add_argument(
+            "--include-resends",
+            action="store_true",
+            help="Also resend interactions that are themselves resends (skipped by default).",
+        )
+        parser.add_argument(
+            "--skip-compliance-check",
+            action="store_true",
+            help="Do not check the copies against Compliance Guard (prints a warning).",
+        )
+        parser.add_argument("--yes", action="store_true", help="Do not ask for confirmation (scripts).")
         parser.add_argument("--dry-run", action="store_true", help="List what would be resent; send nothing.")
         parser.add_argument("--no-progress", action="store_true", help="No progress bar on stderr.")
 
@@ -114,49 +143,111 @@ class Command(BaseCommand):
         company = Company.objects.filter(pk=options["company"]).first()
         if company is None:
             raise CommandError(f"No company '{options['company']}'.")
-        started = timezone.now()
-        queryset = self._matching(company, options, started)
-        total = queryset.count()
+        if not options["all"] and not any(options.get(name) for name in FILTERS):
+            raise CommandError(
+                "No filter given: name the interactions with --ids, --bulk-operation-id, --status, "
+                "--created-from or --created-to, or pass --all to resend every outbound interaction "
+                f"of {company.pk}. Nothing was sent."
+            )
+        check = not options["skip_compliance_check"]
         dry_run = options["dry_run"]
-        progress = None if options["no_progress"] or dry_run else ProgressBar(self.stderr._out, total)
-        summary = Summary()
-        for row in self._pages(queryset):
-            if row.direction != Interaction.Direction.OUTBOUND:
-                summary.skipped_inbound += 1
-            elif dry_run:
-                summary.resent += 1
-                self.stdout.write(
-                    f"would resend {row.pk} ({row.channel} {row.subject}, {row.status}, "
-                    f"person {row.borrower_id or '-'}, created {row.created_at.isoformat()})"
-                )
-            else:
-                try:
-                    copy = interaction_resend(company, ACTOR, row.pk)
-                except ServiceError as error:
-                    summary.errors += 1
-                    summary.problems.append(f"{row.pk}: {error.message}")
-                else:
-                    summary.resent += 1
-                    if progress is None:
-                        self.stdout.write(f"resent {row.pk} as {copy.pk}")
+        selection = resend_selection(
+            self._matching(company, options, timezone.now()), include_resends=options["include_resends"]
+        )
+        missing = self._missing_ids(company, options)
+        self._plan(company, selection, check=check)
+        if dry_run:
+            self._dry_run(selection, missing, check=check)
+            return
+        if selection.to_resend == 0:
+            self._finish(selection, BulkResendReport(), missing, check=check)
+            return
+        self._confirm(selection.to_resend, options)
+        progress = None if options["no_progress"] else ProgressBar(self.stderr._out, selection.to_resend)
+        report = BulkResendReport()
+        for row in self._pages(selection.rows):
+            outcome = interaction_resend_checked(row, ACTOR, check_compliance=check)
+            report.add(outcome)
             if progress is not None:
-                progress.advance(summary.note())
+                progress.advance(
+                    f"resent {len(report.resent)}, refused {len(report.refused)}, errors {len(report.errors)}"
+                )
+            elif outcome.kind == "resent":
+                self.stdout.write(outcome.describe())
         if progress is not None:
             progress.close()
-        for problem in summary.problems:
-            self.stderr.write(f"error: {problem}")
-        missing = self._missing_ids(company, options)
-        summary.errors += len(missing)
-        for value in missing:
-            self.stderr.write(f"error: {value}: no interaction of {company.pk}")
-        verb = "Dry run: would resend" if dry_run else "Resent"
-        tail = " Nothing was sent." if dry_run else " Not checked against Compliance Guard."
-        self.stdout.write(
-            f"{verb} {summary.resent} of {total} matching interaction(s); skipped {summary.skipped_inbound} "
-            f"inbound; {summary.errors} error(s).{tail}"
+        self._finish(selection, report, missing, check=check)
+
+    # What the operator is told
+
+    def _plan(self, company: Company, selection: ResendSelection, *, check: bool) -> None:
+        resends = (
+            f"{selection.resends} resend(s) included (--include-resends)"
+            if selection.resends_included
+            else f"{selection.resends} resend(s) skipped (--include-resends to resend them too)"
         )
-        if summary.errors and not dry_run:
-            raise CommandError(f"{summary.errors} interaction(s) could not be resent (listed above).")
+        self.stdout.write(
+            f"{selection.matching} interaction(s) of {company.pk} match: {selection.to_resend} to resend; "
+            f"{selection.inbound} inbound skipped; {resends}."
+        )
+        if check:
+            self.stdout.write(
+                "Each copy is checked against Compliance Guard when it is made; refused ones are listed "
+                "with the reason and the next allowed time, and not sent."
+            )
+        else:
+            self.stderr.write(SKIP_WARNING)
+
+    def _confirm(self, count: int, options: dict[str, Any]) -> None:
+        if options["yes"]:
+            return
+        stdin: TextIO = options.get("stdin") or sys.stdin
+        if not stdin.isatty():
+            raise CommandError(
+                f"Not resending {count} interaction(s) without a confirmation: stdin is not a terminal. "
+                "Pass --yes to confirm from a script. Nothing was sent."
+            )
+        self.stdout.write(f"Resend {count} interaction(s)? Type 'yes' to continue: ", ending="")
+        self.stdout.flush()
+        if stdin.readline().strip().lower() not in ("yes", "y"):
+            raise CommandError("Not confirmed. Nothing was sent.")
+
+    def _dry_run(self, selection: ResendSelection, missing: list[str], *, check: bool) -> None:
+        report = BulkResendReport()
+        for row in self._pages(selection.rows):
+            outcome = interaction_resend_preview(row, check_compliance=check)
+            report.add(outcome)
+            self.stdout.write(outcome.describe(preview=True))
+        tail = " (Compliance Guard as of now)" if check else ""
+        self.stdout.write(
+            f"Dry run: would resend {len(report.resent)} of {selection.matching} matching interaction(s); "
+            f"would refuse {len(report.refused)}{tail}; skipped {selection.inbound} inbound, "
+            f"{0 if selection.resends_included else selection.resends} resend(s); "
+            f"{len(report.errors) + len(missing)} error(s). Nothing was sent."
+        )
+        for value in missing:
+            self.stderr.write(f"error: {value}: no interaction of this company")
+
+    def _finish(
+        self, selection: ResendSelection, report: BulkResendReport, missing: list[str], *, check: bool
+    ) -> None:
+        for outcome in report.refused:
+            self.stdout.write(outcome.describe())
+        for outcome in report.errors:
+            self.stderr.write(outcome.describe())
+        for value in missing:
+            self.stderr.write(f"error: {value}: no interaction of this company")
+        errors = len(report.errors) + len(missing)
+        tail = "Checked against Compliance Guard." if check else "NOT checked against Compliance Guard."
+        self.stdout.write(
+            f"Resent {len(report.resent)} of {selection.matching} matching interaction(s); "
+            f"refused {len(report.refused)} by Compliance Guard; skipped {selection.inbound} inbound, "
+            f"{0 if selection.resends_included else selection.resends} resend(s); {errors} error(s). {tail}"
+        )
+        if errors:
+            raise CommandError(f"{errors} interaction(s) could not be resent (listed above).")
+
+    # Which rows
 
     def _ids(self, options: dict[str, Any]) -> list[str] | None:
         if not options.get("ids"):
@@ -204,9 +295,7 @@ class Command(BaseCommand):
     def _pages(self, queryset: QuerySet[Interaction]) -> Iterator[Interaction]:
         """The rows oldest first, a page at a time (keyset on created_at, id)."""
         after: tuple[datetime, str] | None = None
-        ordered = queryset.order_by("created_at", "id").only(
-            "id", "created_at", "direction", "channel", "subject", "status", "borrower_id"
-        )
+        ordered = queryset.order_by("created_at", "id")
         while True:
             page_qs = ordered
             if after is not None:

@@ -13,10 +13,10 @@ from templating.api.serializers import TemplateDescriptorSerializer, TemplateDes
 from templating.api.views._common import BUILT_IN_READ_ONLY, DESCRIPTOR_ID, TAGS, TemplatesView
 
 
-def _bool_param(request: Request, name: str) -> bool:
+def _bool_param(request: Request, name: str, *, default: bool = False) -> bool:
     raw = request.query_params.get(name)
     if raw is None or raw == "":
-        return False
+        return default
     if raw.lower() in ("true", "1"):
         return True
     if raw.lower() in ("false", "0"):
@@ -34,12 +34,24 @@ class TemplateDescriptorsView(TemplatesView):
         operation_id="templatedescriptors_list",
         summary="List template descriptors",
         description=(
-            "The company's own descriptors, newest first. `includeBuiltIn=true` lists the built-in "
-            "defaults (`companyId: null`) too, in the same order."
+            "Every template the company can use, newest first: its own descriptors, then the "
+            "built-in defaults the service ships (`companyId: null`, `isBuiltIn: true`), so a fresh "
+            "install lists a template for each subject and channel it can send. Built-in "
+            "descriptors are read-only (a PUT, a new version or an activation is a 403); to change "
+            "one, create your own descriptor for the same subject, channel and language, which "
+            "template selection then uses instead. The list shows both: the built-in one stays "
+            "listed (it is what applies again if yours is disabled) with `overriddenBy` naming "
+            "yours. `requiredContext` says which objects a send or render must name for the "
+            "active version (`loan` → `loanId` …), `contextVariables` what it reads from "
+            "`context`. `includeBuiltIn=false` lists the company's own descriptors only."
         ),
         tags=TAGS,
         parameters=[
-            OpenApiParameter("includeBuiltIn", bool, description="Also list the built-in defaults."),
+            OpenApiParameter(
+                "includeBuiltIn",
+                bool,
+                description="List the built-in defaults too (default true); false: the company's own only.",
+            ),
             OpenApiParameter("subject", str, description="Only this subject."),
             OpenApiParameter("channel", str, description="Only this channel."),
             OpenApiParameter("language", str, description="Only this language."),
@@ -52,7 +64,7 @@ class TemplateDescriptorsView(TemplatesView):
             selectors.channel_check(channel)
         queryset = selectors.template_descriptor_list(
             self.company,
-            include_builtin=_bool_param(request, "includeBuiltIn"),
+            include_builtin=_bool_param(request, "includeBuiltIn", default=True),
             subject=params.get("subject"),
             channel=channel,
             language=params.get("language"),
@@ -80,6 +92,11 @@ class TemplateDescriptorView(TemplatesView):
     @extend_schema(
         operation_id="templatedescriptors_get",
         summary="Get a template descriptor",
+        description=(
+            "One of the company's descriptors, or a built-in one (`TD-…`; with `overriddenBy` "
+            "naming the company's descriptor used instead, if any). `requiredContext` and "
+            "`contextVariables` describe the active version, as in the list."
+        ),
         tags=TAGS,
         parameters=[DESCRIPTOR_ID],
         responses=enveloped(TemplateDescriptorSerializer),

@@ -33,7 +33,9 @@ FMT = OpenApiParameter(
 RENDER_NOTES = (
     " The template is the company's enabled descriptor for (subject, channel, language), else "
     "the built-in default; a language without a template falls back to `en`. Context: `company`, "
-    "`person`, `contact` (null unless named), `loan`, `loans`, `case`, `statement` as the API "
+    "`person`, `contact` (null unless named; for `channel: mail` with a `personId`, the address a "
+    "letter send would go to: the person's own valid, unarchived address contact, primary → "
+    "secondary → additional), `loan`, `loans`, `case`, `statement` as the API "
     "represents them, with `context` merged over them. 400 unknown subject or channel; 404 "
     "unknown id (the message names the field) or no template; 422 render failure (the message "
     "names the part, the line and the problem)."
@@ -176,9 +178,12 @@ class FreeFormPreviewView(RenderBaseView):
         description=(
             "Renders the active `freeFormBranded` email template (the company's, else the built-in "
             "one) with the caller's `subjectLine`, `contentHtml` and `contentPlain` as variables "
-            "of those names, plus `company`. `contentHtml` is first sanitised to a safe allow-list "
-            "of tags and attributes (no scripts, event handlers, styles or `javascript:` URLs); "
-            "`contentPlain` defaults to the text of the sanitised HTML. Returns "
+            "of those names, plus `company` and `person`. `contentHtml` is first sanitised to a "
+            "safe allow-list of tags and attributes (no scripts, event handlers, styles or "
+            "`javascript:` URLs); "
+            "`contentPlain` defaults to the text of the sanitised HTML. `personId` hydrates "
+            "`person` as send-free-form-email does (404 for an id that is not a borrower of this "
+            "company); without it `person` is null. Returns "
             "`{subjectLine, contentHtml, contentText}` bare. 404 when no `freeFormBranded` email "
             "template exists for the language or `en`."
         ),
@@ -196,5 +201,6 @@ class FreeFormPreviewView(RenderBaseView):
             content_html=data["contentHtml"],
             content_plain=data["contentPlain"],
             language=data["language"],
+            person_id=data.get("personId"),
         )
         return Response(content.as_json())

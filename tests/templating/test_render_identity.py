@@ -1,6 +1,6 @@
-"""The renderer's fast paths change no output: every built-in template, every part, renders
+"""The sandbox's additions change no output: every built-in template, every part, renders
 exactly as stock Jinja renders it with the same settings (a reference path with none of the
-sandbox's hooks), and each shortcut gives what the path it skips would give.
+sandbox's hooks).
 
 The sandbox's hooks (limits, refusals) only ever stop a render; a render they let through
 must be byte for byte the plain one. No database: the built-ins are read from their files.
@@ -13,22 +13,14 @@ import functools
 import os
 
 import pytest
-from jinja2 import ChainableUndefined, FileSystemLoader, StrictUndefined, Template, Undefined
-from jinja2.exceptions import SecurityError, UndefinedError
+from jinja2 import ChainableUndefined, FileSystemLoader, StrictUndefined, Template
+from jinja2.exceptions import UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
-from markupsafe import Markup
 
 from templating.builtin import builtin_template_files
 from templating.rendering import PARTS, TemplateRenderError, render_sources
 from templating.rendering import loader as loader_module
-from templating.rendering.environment import (
-    LAYOUTS_DIR,
-    LayoutLoader,
-    TemplateSandbox,
-    _refuse_dunder,
-    _synchronous,
-    environment,
-)
+from templating.rendering.environment import LAYOUTS_DIR, LayoutLoader, TemplateSandbox, environment
 from templating.rendering.filters import FILTERS
 from templating.sample_context import sample_context
 
@@ -124,46 +116,31 @@ def test_every_builtin_renders_as_stock_jinja_renders_it(key):
                 with pytest.raises(TemplateRenderError, match="undefined|has no attribute"):
                     render_sources(sources, copy.deepcopy(context), strict=strict)
                 continue
-            # Twice: the second render takes the cached template and the fixed layouts.
+            # Twice: the second render takes the cached template and layouts.
             for _ in range(2):
                 rendered = render_sources(sources, copy.deepcopy(context), strict=strict).as_json()
                 assert {k: v for k, v in rendered.items() if v is not None} == expected, label
 
 
-# --- each shortcut against the path it skips -------------------------------------------
-
-
-def _plain_getattr(env: TemplateSandbox, obj: object, name: str) -> object:
-    """``TemplateSandbox.getattr`` without its fast path for dicts."""
-    _refuse_dunder(name)
-    return ImmutableSandboxedEnvironment.getattr(env, obj, name)
-
-
-def _outcome(call) -> tuple:  # noqa: ANN001
-    try:
-        value = call()
-    except SecurityError:
-        return ("refused",)
-    if isinstance(value, Undefined):
-        return ("undefined", type(value), value._undefined_name, value._undefined_obj is not None)
-    return ("value", value)
+# --- what the sandbox and its environments do ------------------------------------------
 
 
 @pytest.mark.parametrize("strict", [False, True])
-def test_attribute_lookup_on_dicts_matches_the_sandboxs_own(strict):
-    env = environment(html=True, strict=strict)
-    data = {"name": "Ada", "items": "key", "get": 1, "__class__": "key", "_private": 2, "": 3, "x": None}
-    names = [*data, "missing", "keys", "update", "pop", "__class__", "__dict__", "__init__", "__foo__", "_p"]
-    for obj in (data, {}, Markup("<b>"), "text", [1], ChainableUndefined(name="u")):
-        for name in names:
-            assert _outcome(lambda: env.getattr(obj, name)) == _outcome(  # noqa: B023
-                lambda: _plain_getattr(env, obj, name)  # noqa: B023
-            ), (obj, name)
+def test_a_dicts_keys_read_as_attributes_unless_a_dict_method_has_the_name(strict):
+    """Jinja's lookup: the attribute first, then the key; a missing one is undefined."""
+    data = {"name": "Ada", "_private": 2, "items": "key", "get": 1, "x": None}
+    source = "{{ d.name }}|{{ d._private }}|{{ d['items'] }}|{{ d['get'] }}|{{ d.x }}|{{ d.get('name') }}"
+    assert render_sources({"contentText": source}, {"d": data}, strict=strict).content_text == (
+        "Ada|2|key|1||Ada"
+    )
+    assert render_sources({"contentText": "[{{ d.missing }}]"}, {"d": data}).content_text == "[]"
+    with pytest.raises(TemplateRenderError, match="'dict object' has no attribute 'missing'"):
+        render_sources({"contentText": "{{ d.missing }}"}, {"d": data}, strict=True)
 
 
-def test_packaged_layouts_are_loaded_once_without_a_stat_per_render(monkeypatch):
+def test_packaged_layouts_are_compiled_once_without_a_stat_per_render(monkeypatch):
     env = environment(html=True, strict=False)
-    assert env.loader.fixed and "layouts/email.html" in env.loader.fixed_names
+    assert env.auto_reload is False
     first = env.get_template("layouts/email.html")
 
     def no_stat(path):  # noqa: ANN001, ANN202
@@ -171,16 +148,15 @@ def test_packaged_layouts_are_loaded_once_without_a_stat_per_render(monkeypatch)
 
     monkeypatch.setattr(loader_module.os.path, "getmtime", no_stat)
     assert env.get_template("layouts/email.html", "contentHtmlTemplate") is first
-    assert env._load_template("layouts/email.html", None) is first  # Jinja's own cache: up to date
-    # Names outside the fixed set (aliases of a layout) are not kept in the table.
-    env.get_template("layouts/./email.html")
-    assert set(env._fixed_layouts) <= env.loader.fixed_names
+    child = '{% extends "layouts/text.txt" %}{% block content %}Due.{% endblock %}'
+    assert render_sources(
+        {"contentText": child}, {"company": {"brandName": "Peach"}}
+    ).content_text.startswith("Peach: Due.")
 
 
 def test_a_layout_directory_other_than_the_packaged_one_is_reloaded_when_it_changes(tmp_path):
     (tmp_path / "base.txt").write_text("one {% block b %}{% endblock %}")
     env = TemplateSandbox(loader=LayoutLoader(tmp_path), auto_reload=True)
-    assert not env.loader.fixed
     child = env.from_string('{% extends "layouts/base.txt" %}{% block b %}x{% endblock %}')
     assert child.render() == "one x"
     (tmp_path / "base.txt").write_text("two {% block b %}{% endblock %}")
@@ -200,20 +176,12 @@ TWIN_FILTERS = [
 @pytest.mark.parametrize("source", TWIN_FILTERS)
 @pytest.mark.parametrize("part", ["contentHtml", "contentText"])
 def test_filters_with_an_async_twin_render_as_stock_jinja_renders_them(source, part):
-    """``select``, ``join``, ``list`` … are called without Jinja's async dispatcher."""
+    """``select``, ``join``, ``list`` … (Jinja's filters with an async twin) through the
+    sandbox's filter guard."""
     assert not environment(html=True, strict=False).is_async
     context = {"xs": [3, 0, 1, 2, 3], "rows": [{"a": 1, "b": 2}, {"a": 0, "b": 5}, {"a": 1, "b": 7}]}
     expected = reference_render(part, source, context, strict=False)
     assert render_sources({part: source}, context).as_json()[part] == expected
-    assert _synchronous(len) is len
-
-
-def test_template_globals_are_the_environments():
-    env = environment(html=True, strict=True)
-    globals_ = env.make_globals(None)
-    assert globals_ == dict(env.globals) and globals_ is not env.globals
-    assert list(env.make_globals({"range": 1, "extra": 2}).items())[-1] == ("extra", 2)
-    assert env.make_globals({"range": 1})["range"] == 1
 
 
 @pytest.mark.parametrize(
@@ -230,7 +198,7 @@ def test_template_globals_are_the_environments():
         '{% extends "layouts/text.txt" %}',
     ],
 )
-def test_every_shortcut_still_checks_the_clock(source):
+def test_every_output_filter_loop_and_layout_checks_the_clock(source):
     """A render already past its deadline stops at the first output, filter or loop."""
     with pytest.raises(TemplateRenderError, match="the render took longer than -1 seconds"):
         render_sources({"contentText": source}, {"x": "v", "xs": [1, 2]}, seconds=-1)
