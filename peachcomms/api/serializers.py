@@ -34,10 +34,20 @@ class StrictMixin:
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):
-            refuse_unknown_fields(data, self.fields)
-            if not isinstance(data, QueryDict):
-                refuse_non_boolean_values(data, self.fields)
+            refuse_unexpected_input(data, self.fields)
         return super().to_internal_value(data)
+
+
+def refuse_unexpected_input(
+    data: dict, fields: dict[str, serializers.Field], names: Iterable[str] | None = None
+) -> None:
+    """StrictMixin's checks, before any field runs: unknown fields, and in a JSON body a
+    boolean or string field given another JSON type. ``names``: the field names, when
+    the caller has them as a set already."""
+    refuse_unknown_fields(data, fields if names is None else names)
+    if not isinstance(data, QueryDict):
+        refuse_non_boolean_values(data, fields)
+        refuse_non_string_values(data, fields)
 
 
 def refuse_unknown_fields(data: dict, names: Iterable[str]) -> None:
@@ -61,6 +71,31 @@ def refuse_non_boolean_values(data: dict, fields: dict[str, serializers.Field]) 
     ]
     if wrong:
         raise serializers.ValidationError({name[:100]: ["Must be a valid boolean."] for name in wrong[:20]})
+
+
+def _is_string_field(field: serializers.Field | None) -> bool:
+    return isinstance(field, serializers.CharField) and not field.read_only
+
+
+def refuse_non_string_values(data: dict, fields: dict[str, serializers.Field]) -> None:
+    """A JSON string field (or list of strings) takes strings only: DRF's CharField also
+    reads a number as its text, which the OpenAPI document (type string) does not allow,
+    and ``"externalId": 12`` is more likely a client's bug than an id."""
+    wrong = []
+    for name, value in data.items():
+        field = fields.get(name)
+        if value is None or field is None:
+            continue
+        if _is_string_field(field):
+            values = [value]
+        elif isinstance(field, serializers.ListField) and _is_string_field(field.child):
+            values = value if isinstance(value, list) and not field.read_only else []
+        else:
+            continue
+        if any(isinstance(item, (bool, int, float)) for item in values):
+            wrong.append(name)
+    if wrong:
+        raise serializers.ValidationError({name[:100]: ["Not a valid string."] for name in wrong[:20]})
 
 
 class StrictSerializer(StrictMixin, serializers.Serializer):
