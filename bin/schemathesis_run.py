@@ -43,9 +43,9 @@ from psycopg import sql
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/peachcomms"
-#: what st's options cannot say: phases' data sources, and the narrow exclusions of
-#: faults fixed in parallel (each names its issue bullet).
+#: what st's options cannot say (error feedback and the cache off, with why).
 CONFIG_FILE = ROOT / "bin" / "schemathesis.toml"
+HOOKS_FILE = ROOT / "bin" / "schemathesis_hooks.py"
 MAX_EXAMPLES = 5
 SEED = 13
 START_TIMEOUT = 60
@@ -127,6 +127,8 @@ def main(extra_args: list[str]) -> int:
             "SECRET_KEY": "schemathesis-" + "x" * 50,
             "ALLOWED_HOSTS": "127.0.0.1",
             "LOG_LEVEL": "WARNING",
+            # Strategies of the formats beyond JSON Schema's own (``phone``).
+            "SCHEMATHESIS_HOOKS": str(HOOKS_FILE),
         }
         print(f"schemathesis: database {name}, server {base_url}", flush=True)
         _create_database(database_url, name)

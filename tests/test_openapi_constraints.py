@@ -3,6 +3,8 @@ and the server answers as the document says at the edges the schemathesis run fo
 
 import pytest
 
+from compliance.services import rules_create_defaults
+
 pytestmark = pytest.mark.django_db
 
 ID = "[A-Z0-9]{4}-[A-Z0-9]{4}"
@@ -76,3 +78,48 @@ def test_a_boolean_field_takes_true_or_false_only_and_nothing_is_written(api):
     assert response.status_code == 400
     assert response.json()["errors"] == {"agentCanSend": ["Must be a valid boolean."]}
     assert api.get("/api/communicator/subjects/welcome").json() == before
+
+
+def test_a_string_field_takes_strings_only_and_nothing_is_written(api):
+    response = api.post("/api/people", {"externalId": 12, "name": {"firstName": 7}}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"externalId": ["Not a valid string."]}
+    nested = api.post("/api/people", {"name": {"firstName": 7}}, format="json")
+    assert nested.status_code == 400
+    assert nested.json()["errors"] == {"name.firstName": ["Not a valid string."]}
+    assert api.get("/api/people").json()["data"] == []
+    assert api.post("/api/people", {"externalId": "12"}, format="json").status_code == 200
+
+
+def test_the_send_body_takes_strings_and_booleans_only(api):
+    """The send route's serializer reuses its fields (peachcomms/api/reuse.py) and runs
+    StrictMixin's checks itself."""
+    body = {"personId": "BO-AAAA-AAAA", "subject": "welcome", "channel": "email"}
+    response = api.post("/api/communicator/send", {**body, "loanIds": ["LN-AAAA-AAAA", 3]}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"loanIds": ["Not a valid string."]}
+    response = api.post("/api/communicator/send", {**body, "isTransactional": "false"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"isTransactional": ["Must be a valid boolean."]}
+    response = api.post("/api/communicator/send", {**body, "interactionExternalId": 5}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"interactionExternalId": ["Not a valid string."]}
+
+
+def test_rules_that_depend_on_stored_values_are_declared(schema):
+    components = schema["components"]["schemas"]
+    update = components["TemplateDescriptorUpdateRequest"]["properties"]
+    read_only = [name for name, prop in update.items() if prop.get("readOnly")]
+    assert read_only == ["subject", "channel", "language"]
+    assert components["EmailAddressRequest"]["properties"]["email"]["format"] == "email"
+    rule = components["ComplianceRuleRequest"]["properties"]
+    assert "uniqueItems" not in rule["states"] and "uniqueItems" not in rule["channels"]
+    assert components["CompanyRequest"]["properties"]["supportPhone"]["format"] == "phone"
+
+
+def test_a_repeated_state_is_accepted_and_stored_once(api, company):
+    rules_create_defaults(company)
+    rule = api.get("/api/compliance/rules").json()["data"][0]
+    response = api.put(f"/api/compliance/rules/{rule['id']}", {"states": ["CA", "NY", "CA"]}, format="json")
+    assert response.status_code == 200
+    assert response.json()["data"]["states"] == ["CA", "NY"]

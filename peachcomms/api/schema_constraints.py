@@ -99,6 +99,9 @@ def named_constraints() -> dict[str, dict[str, Any]]:
     }
 
 
+#: what a template descriptor is for; fixed once it exists.
+DESCRIPTOR_SLOT = ("subject", "channel", "language")
+
 #: key of :func:`component_constraints` for the component itself, not one of its properties.
 COMPONENT = ""
 
@@ -112,10 +115,18 @@ def component_constraints() -> dict[str, dict[str, dict[str, Any]]]:
     return {
         "ComplianceRuleRequest": {
             "parameters": {"type": "object", "additionalProperties": {}},
-            "channels": {"items": {"type": "string", "enum": sorted(_channels())}, "uniqueItems": True},
-            "states": {"items": {"type": "string", "enum": sorted(US_STATES)}, "uniqueItems": True},
+            # A repeated value is accepted and stored once (order kept): no uniqueItems.
+            "channels": {"items": {"type": "string", "enum": sorted(_channels())}},
+            "states": {"items": {"type": "string", "enum": sorted(US_STATES)}},
         },
-        "CompanyRequest": {"supportEmail": {"format": "email"}},
+        # "phone": a number libphonenumber reads as valid (E.164, or national with the
+        # default region US); bin/schemathesis_hooks.py generates such numbers.
+        "CompanyRequest": {"supportEmail": {"format": "email"}, "supportPhone": {"format": "phone"}},
+        # A free-form recipient must be a real address (the service normalises it).
+        "EmailAddressRequest": {"email": {"format": "email"}},
+        # A PUT may send these back unchanged (ignored); a different value is a 400 naming
+        # them, which depends on the stored descriptor: declared read-only, not to be sent.
+        "TemplateDescriptorUpdateRequest": {name: {"readOnly": True} for name in DESCRIPTOR_SLOT},
         # A free-form email needs a body: contentHtml or contentPlain, not blank.
         "FreeFormEmailRequest": {
             COMPONENT: {
