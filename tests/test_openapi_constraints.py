@@ -123,3 +123,32 @@ def test_a_repeated_state_is_accepted_and_stored_once(api, company):
     response = api.put(f"/api/compliance/rules/{rule['id']}", {"states": ["CA", "NY", "CA"]}, format="json")
     assert response.status_code == 200
     assert response.json()["data"]["states"] == ["CA", "NY"]
+
+
+def test_rules_between_fields_are_declared(schema):
+    components = schema["components"]["schemas"]
+    send_theme = components["SendRequest"]["anyOf"]
+    assert send_theme[0] == {"required": ["theme"]}
+    implicit = send_theme[1]["properties"]["subject"]["enum"]
+    assert "welcome" in implicit and "locStatementGenerated" in implicit
+    assert "custom1" not in implicit and "freeForm" not in implicit
+    contact = components["ContactRequest"]["oneOf"]
+    assert [branch["properties"]["contactType"]["enum"] for branch in contact] == [
+        ["email"],
+        ["phone"],
+        ["address"],
+    ]
+    assert [branch["properties"].get("value", {}).get("format") for branch in contact] == [
+        "email",
+        "phone",
+        None,
+    ]
+    assert components["ContactAddressRequest"]["required"] == ["addressLine1"]
+    assert "required" not in components["AddressRequest"]  # merged into the stored address
+
+
+def test_a_subject_without_a_theme_needs_one_in_a_send(api):
+    body = {"personId": "BO-AAAA-AAAA", "subject": "custom1", "channel": "email"}
+    response = api.post("/api/communicator/send", body, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"theme": ["Required: subject 'custom1' has no implicit theme."]}

@@ -22,6 +22,7 @@ from functools import cache
 from typing import Any
 from zoneinfo import available_timezones
 
+import phonenumbers
 from rest_framework import serializers
 
 from peachcomms.api.pagination import MAX_LIMIT
@@ -106,13 +107,97 @@ DESCRIPTOR_SLOT = ("subject", "channel", "language")
 COMPONENT = ""
 
 
+def _postal_address(*, whole: bool) -> dict[str, Any]:
+    """``borrowers.validators.clean_address``: addressLine1 not blank; a US address
+    (country blank, absent or US) has a USPS state code and a ZIP code when it has them.
+    ``whole``: the body is the whole address (a contact's), not merged into a stored one
+    (a company's, where {} clears it)."""
+    from borrowers.validators import US_STATES  # noqa: PLC0415
+
+    us = ["", "US"]
+    return {
+        **({"required": ["addressLine1"]} if whole else {}),
+        "properties": {"addressLine1": {"pattern": r"\S"}},
+        "anyOf": [
+            {
+                "properties": {
+                    "country": {"enum": us},
+                    "state": {"enum": ["", *sorted(US_STATES)]},
+                    "postalCode": {"pattern": r"^([0-9]{5}([- ]?[0-9]{4})?)?$"},
+                }
+            },
+            {
+                "required": ["country"],
+                "properties": {"country": {"enum": sorted(set(phonenumbers.SUPPORTED_REGIONS) - {"US"})}},
+            },
+        ],
+    }
+
+
+def _contact() -> dict[str, Any]:
+    """``borrowers.services.contacts.contact_clean``: ``value`` fits ``contactType`` (an
+    email address or a phone number), an address contact has an address and no value, and
+    only a phone contact has the phone consents."""
+    no_consents = {"receiveTextMessages": {"enum": [False]}, "consentAutodialedCall": {"enum": [False]}}
+    no_address = {"address": {"enum": [None]}}
+    return {
+        "oneOf": [
+            {
+                "required": ["value"],
+                "properties": {
+                    "contactType": {"enum": ["email"]},
+                    "value": {"type": "string", "format": "email"},
+                    **no_address,
+                    **no_consents,
+                },
+            },
+            {
+                "required": ["value"],
+                "properties": {
+                    "contactType": {"enum": ["phone"]},
+                    "value": {"type": "string", "format": "phone"},
+                    **no_address,
+                },
+            },
+            {
+                "required": ["address"],
+                "properties": {
+                    "contactType": {"enum": ["address"]},
+                    "value": {"enum": [None, ""]},
+                    "address": {"type": "object"},
+                    **no_consents,
+                },
+            },
+        ]
+    }
+
+
 @cache
 def component_constraints() -> dict[str, dict[str, dict[str, Any]]]:
     """Body properties checked by a service, by request component."""
     from borrowers.validators import US_STATES  # noqa: PLC0415
     from compliance.services.checks import _channels  # noqa: PLC0415 - the exact list the service checks
 
+    catalogue = read_catalogue()
+    implicit_theme = sorted(
+        {row["subject"] for row in catalogue["subjects"] if row["theme"]}
+        | {
+            alias
+            for alias, subject in catalogue["aliases"].items()
+            if subject in {row["subject"] for row in catalogue["subjects"] if row["theme"]}
+        }
+    )
     return {
+        # A subject without a built-in theme (freeForm, custom*) needs one in the send (a
+        # company may give it one; the document says what holds for every company).
+        "SendRequest": {
+            COMPONENT: {
+                "anyOf": [{"required": ["theme"]}, {"properties": {"subject": {"enum": implicit_theme}}}]
+            }
+        },
+        "ContactRequest": {COMPONENT: _contact()},
+        "ContactAddressRequest": {COMPONENT: _postal_address(whole=True)},
+        "AddressRequest": {COMPONENT: _postal_address(whole=False)},
         "ComplianceRuleRequest": {
             "parameters": {"type": "object", "additionalProperties": {}},
             # A repeated value is accepted and stored once (order kept): no uniqueItems.
@@ -209,6 +294,19 @@ def _constrain_parameter(path: str, parameter: dict[str, Any]) -> None:
         schema["pattern"] = cursor_pattern(LIST_CURSOR_PREFIXES[segment])
 
 
+def _merge_into_component(component: dict[str, Any], constraint: dict[str, Any]) -> None:
+    """Add a component-level constraint: its property constraints and required names join
+    the component's own; anything else (anyOf, oneOf) is set."""
+    for key, value in constraint.items():
+        if key == "properties":
+            for name, extra in value.items():
+                component["properties"][name].update(extra)
+        elif key == "required":
+            component["required"] = [*component.get("required", []), *value]
+        else:
+            component[key] = value
+
+
 def postprocess_enforced_constraints(result: dict[str, Any], generator: Any, **kwargs: Any) -> dict[str, Any]:
     """Spectacular postprocessing hook (settings ``POSTPROCESSING_HOOKS``)."""
     named = named_constraints()
@@ -229,5 +327,8 @@ def postprocess_enforced_constraints(result: dict[str, Any], generator: Any, **k
                     schema["enum"] = [*schema["enum"], *([None] if schema.get("nullable") else [])]
                     schema.pop("minLength", None)
         for prop, constraint in component_constraints().get(name, {}).items():
-            (properties[prop] if prop != COMPONENT else component).update(constraint)
+            if prop == COMPONENT:
+                _merge_into_component(component, constraint)
+            else:
+                properties[prop].update(constraint)
     return result
