@@ -200,6 +200,6 @@ def format_local(at: datetime, tz: ZoneInfo) -> str:
 def format_utc(at: datetime) -> str:
     """ISO-8601 UTC with ``Z`` (seconds; microseconds only when there are some)."""
     value = at.astimezone(UTC)
-    if value.microsecond:
-        return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # isoformat, not strftime: strftime's %Y does not pad a year before 1000 ("228-04-13…").
+    text = value.isoformat(timespec="microseconds" if value.microsecond else "seconds")
+    return text.removesuffix("+00:00") + "Z"

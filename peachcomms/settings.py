@@ -169,6 +169,11 @@ SPECTACULAR_SETTINGS = {
     "SECURITY": [{"ApiKeyHeader": []}, {"BearerKey": []}],
     "AUTHENTICATION_WHITELIST": [],
     "DISABLE_ERRORS_AND_WARNINGS": True,
+    # The default enum hook, then what the server enforces (schema_constraints.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "peachcomms.api.schema_constraints.postprocess_enforced_constraints",
+    ],
 }
 
 # Celery: Redis in production and tests; with no REDIS_URL, kombu's filesystem transport,

@@ -24,7 +24,7 @@ from compliance.api.serializers import (
     DoNotInteractUpdateSerializer,
 )
 from compliance.models import FAMILY_ORDER, ComplianceRule, ComplianceRuleChange, DoNotInteract
-from peachcomms.api.pagination import CursorPagination
+from peachcomms.api.pagination import CursorPagination, unknown_cursor
 from peachcomms.api.schema import enveloped, error_response, list_schema
 from peachcomms.api.views import CompanyScopedView
 from peachcomms.errors import InvalidInput
@@ -128,13 +128,11 @@ class RuleChangePagination(CursorPagination):
 
     @staticmethod
     def _cursor(queryset: QuerySet, view: Any, value: str, param: str) -> tuple[Any, Any]:
-        row = (
-            queryset.filter(pk=int(value)).values_list("created_at", "pk").first()
-            if value.isdigit()
-            else None
-        )
+        if not (value.isascii() and value.isdigit() and len(value) <= 18):
+            raise serializers.ValidationError({param: ["Not a change id (digits)."]})
+        row = queryset.filter(pk=int(value)).values_list("created_at", "pk").first()
         if row is None:
-            raise serializers.ValidationError({param: [f"No change with id '{value[:40]}' to page from."]})
+            raise unknown_cursor(param, value, "change")
         return row
 
 

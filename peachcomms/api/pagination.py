@@ -7,13 +7,21 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from peachcomms.api.ids import ID_RE
+
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 100
+
+
+def unknown_cursor(param: str, value: str, kind: str = "object") -> NotFound:
+    """A well-formed cursor naming no row the caller can see: a 404, as any reference to an
+    unknown object is (api.md); a malformed one is a 400."""
+    return NotFound(f"{param}: no {kind} with id '{value[:40]}' to page from.")
 
 
 class CursorPagination(BasePagination):
@@ -49,7 +57,7 @@ class CursorPagination(BasePagination):
 
     @staticmethod
     def _limit(raw: str | None) -> int:
-        if raw is None or raw == "":
+        if raw is None:  # absent only: ``limit=`` is not an integer (the document says integer)
             return DEFAULT_LIMIT
         try:
             limit = int(raw)
@@ -63,13 +71,15 @@ class CursorPagination(BasePagination):
     def _cursor(queryset: QuerySet, view, value: str, param: str) -> tuple[Any, str]:  # noqa: ANN001
         # The cursor is looked up among the company's rows, not the filtered page, so a
         # row that stopped matching a filter still works as a position.
+        if not ID_RE.match(value):
+            raise ValidationError({param: ["Not an object id (XX-XXXX-XXXX)."]})
         base = queryset.model._default_manager.filter(pk=value)
         company = getattr(view, "company", None)
         if company is not None:
             base = base.filter(company_id=company.pk)
         row = base.values_list("created_at", "pk").first()
         if row is None:
-            raise ValidationError({param: [f"No object with id '{value[:40]}' to page from."]})
+            raise unknown_cursor(param, value)
         return row
 
     def _url(self, cursor_param: str, value: str) -> str:

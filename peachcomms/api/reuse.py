@@ -33,7 +33,7 @@ from rest_framework import serializers
 from rest_framework.fields import SkipField, empty, get_error_detail
 from rest_framework.serializers import ValidationError
 
-from peachcomms.api.serializers import StrictMixin, refuse_unknown_fields
+from peachcomms.api.serializers import StrictMixin, refuse_unexpected_input
 
 _local = threading.local()
 
@@ -70,7 +70,7 @@ _REPLACED = ("to_internal_value", "_writable_fields", "run_validators", "_read_o
 
 def _replaceable(serializer_class: type) -> tuple[bool, bool]:
     """(whether the mixin may stand in for the _REPLACED methods of the classes after it:
-    DRF's, and StrictMixin's check, nothing else; whether StrictMixin is among them)."""
+    DRF's, and StrictMixin's checks, nothing else; whether StrictMixin is among them)."""
     mro = serializer_class.__mro__
     after = mro[mro.index(ReusedFieldsMixin) + 1 :]
     strict = False
@@ -144,7 +144,7 @@ class ReusedFieldsMixin:
         if type(data) is not dict or not field_set.replaceable:
             return super().to_internal_value(data)
         if field_set.strict:
-            refuse_unknown_fields(data, field_set.names)
+            refuse_unexpected_input(data, field_set.fields, field_set.names)
         # Serializer.to_internal_value, minus the fields it would skip.
         ret: dict[str, Any] = {}
         errors: dict[str, Any] = {}

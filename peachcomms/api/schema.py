@@ -9,6 +9,9 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 
+from peachcomms.api.schema_constraints import constrain_field, references_objects
+from peachcomms.api.serializers import StrictMixin
+
 
 class ErrorSerializer(serializers.Serializer):
     status = serializers.IntegerField()
@@ -56,15 +59,30 @@ def error_response(status: int, description: str | None = None) -> OpenApiRespon
 
 
 class ApiAutoSchema(AutoSchema):
-    """Adds the error responses of api.md "Conventions" to every operation."""
+    """Adds the error responses of api.md "Conventions" to every operation, and declares
+    what the serializers enforce (:mod:`peachcomms.api.schema_constraints`)."""
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):  # noqa: ANN001, ANN202, FBT002
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        return constrain_field(field, schema, direction) if isinstance(schema, dict) else schema
+
+    def _map_basic_serializer(self, serializer, direction):  # noqa: ANN001, ANN202
+        schema = super()._map_basic_serializer(serializer, direction)
+        if direction == "request" and isinstance(serializer, StrictMixin):
+            # StrictMixin refuses unknown fields with a 400.
+            schema["additionalProperties"] = False
+        return schema
 
     def get_operation(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
         operation = super().get_operation(*args, **kwargs)
         if operation is None or not self.path.startswith("/api/"):
             return operation
-        has_query = any(p.get("in") == "query" for p in operation.get("parameters", []))
+        query = {p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"}
+        has_query = bool(query)
         codes = [401, 403]
-        if "{" in self.path:
+        # A path id, a body id or a page cursor can name an object that does not exist.
+        names_objects = "{" in self.path or bool(query & {"startingAfter", "endingBefore"})
+        if names_objects or references_objects(self.get_request_serializer()):
             codes.append(404)
         if self.method in ("POST", "PUT", "PATCH") or has_query:
             codes.append(400)

@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from django.http import QueryDict
 from rest_framework import serializers
 
 from peachcomms.api.ids import EXTERNAL_PREFIX, ID_RE
@@ -33,8 +34,20 @@ class StrictMixin:
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):
-            refuse_unknown_fields(data, self.fields)
+            refuse_unexpected_input(data, self.fields)
         return super().to_internal_value(data)
+
+
+def refuse_unexpected_input(
+    data: dict, fields: dict[str, serializers.Field], names: Iterable[str] | None = None
+) -> None:
+    """StrictMixin's checks, before any field runs: unknown fields, and in a JSON body a
+    boolean or string field given another JSON type. ``names``: the field names, when
+    the caller has them as a set already."""
+    refuse_unknown_fields(data, fields if names is None else names)
+    if not isinstance(data, QueryDict):
+        refuse_non_boolean_values(data, fields)
+        refuse_non_string_values(data, fields)
 
 
 def refuse_unknown_fields(data: dict, names: Iterable[str]) -> None:
@@ -42,6 +55,47 @@ def refuse_unknown_fields(data: dict, names: Iterable[str]) -> None:
     unknown = sorted(set(data).difference(names))
     if unknown:
         raise serializers.ValidationError({name[:100]: ["Unknown field."] for name in unknown[:20]})
+
+
+def refuse_non_boolean_values(data: dict, fields: dict[str, serializers.Field]) -> None:
+    """A JSON boolean field takes true or false only: DRF's BooleanField also reads 0, 1,
+    "yes", "off" …, which the OpenAPI document (type boolean) does not allow, and a typo
+    such as ``"isTransactional": "false"`` must not be read as a choice."""
+    wrong = [
+        name
+        for name, value in data.items()
+        if isinstance(fields.get(name), serializers.BooleanField)
+        and not fields[name].read_only
+        and not isinstance(value, bool)
+        and not (value is None and fields[name].allow_null)
+    ]
+    if wrong:
+        raise serializers.ValidationError({name[:100]: ["Must be a valid boolean."] for name in wrong[:20]})
+
+
+def _is_string_field(field: serializers.Field | None) -> bool:
+    return isinstance(field, serializers.CharField) and not field.read_only
+
+
+def refuse_non_string_values(data: dict, fields: dict[str, serializers.Field]) -> None:
+    """A JSON string field (or list of strings) takes strings only: DRF's CharField also
+    reads a number as its text, which the OpenAPI document (type string) does not allow,
+    and ``"externalId": 12`` is more likely a client's bug than an id."""
+    wrong = []
+    for name, value in data.items():
+        field = fields.get(name)
+        if value is None or field is None:
+            continue
+        if _is_string_field(field):
+            values = [value]
+        elif isinstance(field, serializers.ListField) and _is_string_field(field.child):
+            values = value if isinstance(value, list) and not field.read_only else []
+        else:
+            continue
+        if any(isinstance(item, (bool, int, float)) for item in values):
+            wrong.append(name)
+    if wrong:
+        raise serializers.ValidationError({name[:100]: ["Not a valid string."] for name in wrong[:20]})
 
 
 class StrictSerializer(StrictMixin, serializers.Serializer):

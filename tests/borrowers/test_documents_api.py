@@ -86,7 +86,7 @@ def test_document_loan_must_be_the_borrowers(api, borrower, sibling, stranger):
         ({"fileName": "x" * 256}, "fileName", "Ensure this field has no more than 255 characters."),
         ({"contentType": "pdf"}, "contentType", "'pdf' is not a media type like application/pdf."),
         ({"loanId": "CS-AAAA-AAAA"}, "loanId", "Must be an id like LN-XXXX-XXXX or ext-<externalId>."),
-        ({"loanId": 5}, "loanId", "Must be an id like LN-XXXX-XXXX or ext-<externalId>."),
+        ({"loanId": 5}, "loanId", "Not a valid string."),
         ({"description": "x" * 501}, "description", "Ensure this field has no more than 500 characters."),
         ({"type": ["statement"]}, "type", "Not a valid string."),
         ({"content": "aGk="}, "content", "Unknown field."),

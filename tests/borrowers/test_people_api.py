@@ -105,4 +105,13 @@ def test_pagination_walks_both_ways(api):
     assert [p["id"] for p in back["data"]] == newest_first[2:4]
     assert api.get("/api/people?limit=0").status_code == 400
     assert api.get("/api/people?limit=101").status_code == 400
-    assert api.get("/api/people?startingAfter=BO-XXXX-XXXX").status_code == 400
+    # A well-formed id naming no borrower is an unknown referenced object (404); a malformed one a 400.
+    unknown = api.get("/api/people?startingAfter=BO-XXXX-XXXX")
+    assert unknown.status_code == 404
+    assert unknown.json() == {
+        "status": 404,
+        "message": "startingAfter: no object with id 'BO-XXXX-XXXX' to page from.",
+    }
+    malformed = api.get("/api/people?endingBefore=BO-XXXX")
+    assert malformed.status_code == 400
+    assert malformed.json()["errors"] == {"endingBefore": ["Not an object id (XX-XXXX-XXXX)."]}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -146,3 +146,5 @@ def test_local_start_of_day_across_dst() -> None:
 def test_format_utc() -> None:
     assert timezones.format_utc(utc("2026-12-02T15:04:00Z")) == "2026-12-02T15:04:00Z"
     assert timezones.format_utc(utc("2026-12-02T15:04:00.250000Z")) == "2026-12-02T15:04:00.250000Z"
+    # A year before 1000 keeps four digits (an RFC 3339 date-time; strftime gave "228-04-13…").
+    assert timezones.format_utc(datetime(228, 4, 13, 20, 8, 35, tzinfo=UTC)) == "0228-04-13T20:08:35Z"

@@ -211,7 +211,8 @@ def test_pagination_walks_both_ways(api, borrower):
     person_page = api.get(f"/api/people/{borrower.pk}/interactions?limit=3").json()
     assert [p["id"] for p in person_page["data"]] == newest_first[:3]
     assert api.get("/api/interactions?limit=101").status_code == 400
-    assert api.get("/api/interactions?startingAfter=IT-XXXX-XXXX").status_code == 400
+    assert api.get("/api/interactions?startingAfter=IT-XXXX-XXXX").status_code == 404
+    assert api.get("/api/interactions?startingAfter=IT-XXXX").status_code == 400
 
 
 def _list_queries(api, url: str) -> int:  # noqa: ANN001

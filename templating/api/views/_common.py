@@ -10,7 +10,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import ValidationError
 
-from peachcomms.api.pagination import CursorPagination
+from peachcomms.api.ids import ID_RE
+from peachcomms.api.pagination import CursorPagination, unknown_cursor
 from peachcomms.api.views import CompanyScopedView
 from templating import selectors
 from templating.models import TemplateDescriptor
@@ -36,13 +37,15 @@ class TemplateCursorPagination(CursorPagination):
 
     @staticmethod
     def _cursor(queryset: Any, view: Any, value: str, param: str) -> tuple[Any, str]:
+        if not ID_RE.match(value):
+            raise ValidationError({param: ["Not an object id (XX-XXXX-XXXX)."]})
         company = getattr(view, "company", None)
         base = queryset.model._default_manager.filter(pk=value)
         if company is not None:
             base = base.filter(Q(company_id=company.pk) | Q(company__isnull=True))
         row = base.values_list("created_at", "pk").first()
         if row is None:
-            raise ValidationError({param: [f"No object with id '{value[:40]}' to page from."]})
+            raise unknown_cursor(param, value)
         return row
 
 
