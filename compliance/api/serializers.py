@@ -14,7 +14,6 @@ from peachcomms.api.serializers import (
     CamelModelSerializer,
     EnumField,
     ObjectIdField,
-    RepresentationPlanMixin,
     StrictSerializer,
 )
 
@@ -76,7 +75,7 @@ class ComplianceRuleChangeActorSerializer(serializers.Serializer):
     userType = EnumField(choices=["integration", "agent", "system"])
 
 
-class ComplianceRuleChangeSerializer(RepresentationPlanMixin, serializers.ModelSerializer):
+class ComplianceRuleChangeSerializer(serializers.ModelSerializer):
     """One change of a rule row: who, when, and the changed fields before and after."""
 
     object = serializers.SerializerMethodField()

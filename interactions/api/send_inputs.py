@@ -18,7 +18,6 @@ from interactions.api.inputs import (
 )
 from interactions.services.free_form import PERSONALIZATIONS_MAX
 from interactions.services.send import ATTACHMENTS_MAX, SEND_CHANNELS, SEND_JITTER_MAX
-from peachcomms.api.reuse import ReusedFieldsMixin
 from peachcomms.api.serializers import ObjectIdField, StrictSerializer
 
 #: ``context`` serialised as JSON may be at most this many bytes.
@@ -52,9 +51,8 @@ class ContextField(serializers.JSONField):
         return value
 
 
-class SendSerializer(ReusedFieldsMixin, StrictSerializer):
-    """Body of ``POST /communicator/send`` (api.md). Its fields are built once per thread
-    (:mod:`peachcomms.api.reuse`): the send route is the hot path."""
+class SendSerializer(StrictSerializer):
+    """Body of ``POST /communicator/send`` (api.md)."""
 
     personId = ObjectIdField("BO", help_text="The borrower (BO-… or ext-<externalId>).")
     subject = serializers.CharField(max_length=64, help_text="Deprecated aliases are rewritten.")

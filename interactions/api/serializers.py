@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
@@ -43,6 +44,20 @@ class CreatedBySerializer(serializers.Serializer):
     name = serializers.CharField(allow_null=True)
     userType = EnumField(choices=["agent", "integration", "system", "borrower"])
     descriptor = serializers.CharField(allow_null=True)
+
+
+def _none_or(represent: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A field's representation as DRF's Serializer applies it: None stays None."""
+    return lambda value: None if value is None else represent(value)
+
+
+# DRF's own representations (unbound fields read only the value and the settings). A text
+# or choice column holds str, which CharField and ChoiceField both give back as it is.
+_text = _none_or(serializers.CharField().to_representation)
+_datetime = _none_or(serializers.DateTimeField().to_representation)
+_boolean = _none_or(serializers.BooleanField().to_representation)
+_texts = _none_or(serializers.ListField(child=serializers.CharField()).to_representation)
+_mapping = _none_or(serializers.DictField().to_representation)
 
 
 class InteractionSerializer(CamelModelSerializer):
@@ -122,6 +137,62 @@ class InteractionSerializer(CamelModelSerializer):
             "deleted_at",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance: Interaction) -> dict[str, Any]:
+        """What DRF's ``Serializer.to_representation`` gives over the fields above, written
+        out: the send route answers with one interaction per request, and DRF builds this
+        ModelSerializer's 44 fields for every serializer instance before reading a value
+        (ADR 0006, issue 14). A serializer whose fields were built or changed takes DRF's path."""
+        if "fields" in self.__dict__:
+            return super().to_representation(instance)
+        i, text, when = instance, _text, _datetime
+        contact_id = i.contact_id
+        return {
+            "id": text(i.id),
+            "object": self.get_object(i),
+            "companyId": text(i.company_id),
+            "personId": text(i.borrower_id),
+            "contactId": text(contact_id),
+            "contactExternalId": self.get_contact_external_id(i),
+            "channel": text(i.channel),
+            "direction": text(i.direction),
+            "subject": text(i.subject),
+            "theme": text(i.theme),
+            "borrowerSelectedTheme": text(i.borrower_selected_theme),
+            "status": text(i.status),
+            "statusDetails": text(i.status_details),
+            "statusUpdatedAt": when(i.status_updated_at),
+            "statusDetailsUpdatedAt": when(i.status_details_updated_at),
+            "agentOutcome": text(i.agent_outcome),
+            "agentOutcomeUpdatedAt": when(i.agent_outcome_updated_at),
+            "isTransactional": _boolean(i.is_transactional),
+            "sensitive": _boolean(i.sensitive),
+            "isExternal": _boolean(i.is_external),
+            "externalId": text(i.external_id),
+            "previousInteractionId": text(i.previous_interaction_id),
+            "loanId": text(i.loan_id),
+            "loanIds": _texts(i.loan_ids),
+            "caseId": text(i.case_id),
+            "statementId": text(i.statement_id),
+            "supercaseBulkOperationId": text(i.supercase_bulk_operation_id),
+            "templateVersionId": text(i.template_version_id),
+            "sendAt": when(i.send_at),
+            "startedAt": when(i.started_at),
+            "endedAt": when(i.ended_at),
+            "scheduledAtFrom": when(i.scheduled_at_from),
+            "scheduledAtTo": when(i.scheduled_at_to),
+            "content": self.get_content(i),
+            "metaData": _mapping(i.meta_data),
+            "twilioErrorCode": text(i.twilio_error_code),
+            "failureDescriptionShort": text(i.failure_description_short),
+            "failureDescriptionLong": text(i.failure_description_long),
+            "complianceGuardRuleId": text(i.compliance_guard_rule_id),
+            "createdBy": self.get_created_by(i),
+            "lastTaskMeta": _mapping(i.last_task_meta),
+            "createdAt": when(i.created_at),
+            "updatedAt": when(i.updated_at),
+            "deletedAt": when(i.deleted_at),
+        }
 
     def get_object(self, obj: Interaction) -> str:
         return "interaction"

@@ -30,7 +30,6 @@ from compliance.recording import decide_and_record
 from compliance.transactional import transactional_treatment
 from interactions.dispatch import interaction_publish_after_commit
 from interactions.models import Interaction
-from interactions.services.construction import interaction_new
 from interactions.services.contact_selection import contact_for_send
 from interactions.services.records import EXTERNAL_ID_CONFLICT
 from interactions.services.send_content import render_for_send
@@ -286,7 +285,7 @@ def interaction_send(
 
     def record(decision: Decision) -> SendResult:
         stamp = timezone.now()
-        interaction = interaction_new(
+        interaction = Interaction(
             company=company,
             borrower=borrower,
             contact=contact,

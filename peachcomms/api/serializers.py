@@ -1,6 +1,5 @@
 """Serializer building blocks shared by every app: camelCase model serializers that
-refuse unknown fields and represent objects from a per-class plan
-(:mod:`peachcomms.api.representation`), ``metaData`` limits, and id fields."""
+refuse unknown fields, ``metaData`` limits, and id fields."""
 
 from __future__ import annotations
 
@@ -13,7 +12,6 @@ from django.http import QueryDict
 from rest_framework import serializers
 
 from peachcomms.api.ids import EXTERNAL_PREFIX, ID_RE
-from peachcomms.api.representation import RepresentationPlanMixin
 from peachcomms.choices import invalid_choice
 
 META_DATA_MAX_KEYS = 50
@@ -117,12 +115,11 @@ class EnumField(serializers.ChoiceField):
         return super().to_internal_value(data)
 
 
-class CamelModelSerializer(StrictMixin, RepresentationPlanMixin, serializers.ModelSerializer):
+class CamelModelSerializer(StrictMixin, serializers.ModelSerializer):
     """A ModelSerializer whose field names are the camelCase of the model's fields.
 
     ``Meta.fields`` lists snake_case model field names; they appear in JSON as camelCase.
-    Declared fields are used as written. Objects are represented from a plan built once
-    per class (:class:`RepresentationPlanMixin`).
+    Declared fields are used as written.
     """
 
     serializer_choice_field = EnumField

@@ -4,12 +4,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from borrowers.models import Case
-from peachcomms.api.representation import RepresentationPlanMixin
 from peachcomms.api.serializers import EnumField, StrictSerializer
 from subjects.selectors import SubjectDescriptor
 
 
-class SubjectDescriptorSerializer(RepresentationPlanMixin, serializers.Serializer):
+class SubjectDescriptorSerializer(serializers.Serializer):
     """A subject as the caller's company sees it (built-in values with its overrides)."""
 
     subject = serializers.CharField(help_text="The subject's name; the key of the descriptor.")
