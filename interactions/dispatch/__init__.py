@@ -46,7 +46,6 @@ from interactions.dispatch.common import (
     retry_delay,
     stuck_threshold,
 )
-from interactions.dispatch.publish import redis_publisher
 from interactions.dispatch.recovery import NOT_RECEIVED, interactions_recover_stuck, provider_lookup
 from interactions.dispatch.send import interaction_dispatch, interactions_dispatch_batch
 from interactions.models import Interaction
@@ -199,24 +198,19 @@ def interactions_claim_due(
 
 
 def _publish(ids: list[str], stamp: datetime) -> None:
-    """Publish one dispatch task per id (:mod:`.publish` on a Redis broker, else one
-    producer connection of ``apply_async``). On a broker error,
-    clear ``enqueued_at`` of the ids not published so the next beat tick retries them."""
+    """Publish one dispatch task per id through ``apply_async`` on one producer from the
+    app's pool (one quick retry, :data:`PUBLISH_RETRY_POLICY`). On a broker error, clear
+    ``enqueued_at`` of the ids not published so the next beat tick retries them."""
     from interactions.tasks import dispatch as dispatch_task  # tasks import this module
 
     published = 0
     try:
-        publisher = redis_publisher(dispatch_task)
-        if publisher is not None:  # a Redis broker: the same messages, one LPUSH each
-            publisher.publish(ids)
-            published = len(ids)
-        else:
-            with dispatch_task.app.producer_or_acquire() as producer:
-                for pk in ids:
-                    dispatch_task.apply_async(
-                        (pk,), producer=producer, retry=True, retry_policy=PUBLISH_RETRY_POLICY
-                    )
-                    published += 1
+        with dispatch_task.app.producer_or_acquire() as producer:
+            for pk in ids:
+                dispatch_task.apply_async(
+                    (pk,), producer=producer, retry=True, retry_policy=PUBLISH_RETRY_POLICY
+                )
+                published += 1
     except Exception:
         left = ids[published:]
         logger.warning(
