@@ -1,4 +1,4 @@
-"""Publishing dispatch tasks (``interactions.dispatch._publish``, Celery's ``apply_async``
+"""Publishing dispatch tasks (``interactions.dispatch.enqueue._publish``, Celery's ``apply_async``
 on a producer from the app's pool): one task per id on the ``sends`` queue, run by a real
 worker, and a connection the broker dropped is made again. Against a private
 redis-server, so no other test's messages mix in."""
@@ -12,7 +12,7 @@ import pytest
 import redis
 from django.utils import timezone
 
-from interactions import dispatch
+from interactions.dispatch import enqueue
 from interactions.models import Interaction
 from providers.models import OutboxMessage
 from tests.factories import DueInteractionFactory
@@ -35,7 +35,7 @@ def queued(client: redis.Redis) -> list[dict]:
 
 @pytest.mark.django_db
 def test_each_id_is_one_dispatch_task_on_the_sends_queue(broker):
-    dispatch._publish(["IT-AAAA-0003", "IT-AAAA-0004", "IT-AAAA-0005"], timezone.now())
+    enqueue._publish(["IT-AAAA-0003", "IT-AAAA-0004", "IT-AAAA-0005"], timezone.now())
     messages = queued(broker)
     assert [json.loads(base64.b64decode(m["body"]))[0] for m in messages] == [
         ["IT-AAAA-0003"],
@@ -49,9 +49,9 @@ def test_each_id_is_one_dispatch_task_on_the_sends_queue(broker):
 
 @pytest.mark.django_db
 def test_a_connection_the_broker_dropped_is_made_again(broker):
-    dispatch._publish(["IT-AAAA-0001"], timezone.now())
+    enqueue._publish(["IT-AAAA-0001"], timezone.now())
     broker.client_kill_filter(_type="normal", skipme=True)  # the server drops the producer's
-    dispatch._publish(["IT-AAAA-0002"], timezone.now())
+    enqueue._publish(["IT-AAAA-0002"], timezone.now())
     assert [m["headers"]["argsrepr"] for m in queued(broker)] == ["('IT-AAAA-0001',)", "('IT-AAAA-0002',)"]
 
 
@@ -66,7 +66,7 @@ def test_a_real_worker_runs_what_it_publishes(tmp_path, django_capture_on_commit
             rows = [DueInteractionFactory(compliance_checked=False) for _ in range(3)]  # no quiet hours
             stamp = timezone.now()
             Interaction.objects.filter(pk__in=[r.pk for r in rows]).update(enqueued_at=stamp)
-            dispatch._publish([r.pk for r in rows], stamp)
+            enqueue._publish([r.pk for r in rows], stamp)
             assert redis.Redis.from_url(server.url).llen("sends") == 3
             worker.start()
             wait_for(
