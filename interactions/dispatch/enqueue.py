@@ -1,8 +1,9 @@
 """Handing due outbound interactions to the broker: after the creating transaction
 commits (:func:`interactions_enqueue_after_commit`, :func:`interaction_publish_after_commit`)
 or by the beat (:func:`interactions_claim_due`), which also re-enqueues rows whose task
-was lost. One ``interactions.dispatch`` task per row, published with Celery's
-``apply_async`` after commit (docs/adr/0005-dispatch-exactly-once.md)."""
+was lost. One ``interactions.dispatch`` task per row, published after commit: on a Redis
+broker by :mod:`.publish` (the message ``apply_async`` would send, one ``LPUSH``), else
+by ``apply_async`` (docs/adr/0005-dispatch-exactly-once.md, 0006-send-path-cost.md)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from interactions.dispatch.common import CLAIM_BATCH, PUBLISH_RETRY_POLICY, SENDS_QUEUE, Status
+from interactions.dispatch.publish import redis_publisher
 from interactions.dispatch.recovery import interactions_recover_stuck
 from interactions.models import Interaction
 
@@ -133,19 +135,25 @@ def interactions_claim_due(
 
 
 def _publish(ids: list[str], stamp: datetime) -> None:
-    """Publish one dispatch task per id through ``apply_async`` on one producer from the
-    app's pool (one quick retry, :data:`PUBLISH_RETRY_POLICY`). On a broker error, clear
-    ``enqueued_at`` of the ids not published so the next beat tick retries them."""
+    """Publish one dispatch task per id (:mod:`.publish` on a Redis broker, else
+    ``apply_async`` on one producer from the app's pool; one quick retry either way). On a
+    broker error, clear ``enqueued_at`` of the ids not published so the next beat tick
+    retries them."""
     from interactions.tasks import dispatch as dispatch_task  # tasks import this module
 
     published = 0
     try:
-        with dispatch_task.app.producer_or_acquire() as producer:
-            for pk in ids:
-                dispatch_task.apply_async(
-                    (pk,), producer=producer, retry=True, retry_policy=PUBLISH_RETRY_POLICY
-                )
-                published += 1
+        publisher = redis_publisher(dispatch_task)
+        if publisher is not None:  # a Redis broker: the same messages, one LPUSH each
+            publisher.publish(ids)
+            published = len(ids)
+        else:
+            with dispatch_task.app.producer_or_acquire() as producer:
+                for pk in ids:
+                    dispatch_task.apply_async(
+                        (pk,), producer=producer, retry=True, retry_policy=PUBLISH_RETRY_POLICY
+                    )
+                    published += 1
     except Exception:
         left = ids[published:]
         logger.warning(

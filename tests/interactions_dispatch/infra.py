@@ -25,6 +25,7 @@ from typing import IO
 
 from django.conf import settings
 
+from interactions.dispatch.publish import forget_publishers
 from peachcomms.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -231,6 +232,7 @@ def _forget_broker_connections() -> None:
     amqp = celery_app.__dict__.get("amqp")
     if amqp is not None:
         amqp._producer_pool = None
+    forget_publishers()  # the send path's own Redis publisher, likewise
 
 
 @contextlib.contextmanager
