@@ -1,5 +1,6 @@
-"""Sending a batch: reserve, re-check Compliance Guard, mark started, call the provider
-outside any transaction, record the outcomes (docs/adr/0005-dispatch-exactly-once.md)."""
+"""Sending a batch: reserve, re-check Compliance Guard (:mod:`.recheck`), mark started,
+call the provider outside any transaction, record the outcomes (:mod:`.outcomes`)
+(docs/adr/0005-dispatch-exactly-once.md)."""
 
 from __future__ import annotations
 
@@ -14,37 +15,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from interactions.dispatch.claim import reserve
-from interactions.dispatch.common import (
-    AMBIGUOUS_SHORT,
-    MAX_ATTEMPTS,
-    NOT_RETRIED,
-    Outcome,
-    Status,
-    dispatch_batch_size,
-    retry_delay,
-)
+from interactions.dispatch.common import Outcome, Status, dispatch_batch_size
 from interactions.dispatch.message import UnsendableError, outgoing_message
-from interactions.dispatch.writes import (
-    Claim,
-    Columns,
-    describe,
-    finish_columns,
-    keep_message_ids,
-    release_columns,
-    sent_columns,
-    write_claimed,
-)
+from interactions.dispatch.outcomes import answer_columns, unsendable_columns
+from interactions.dispatch.recheck import compliance_recheck, refusal_columns
+from interactions.dispatch.writes import Claim, Columns, keep_message_ids, release_columns, write_claimed
 from interactions.models import Interaction
-from providers.base import (
-    AmbiguousProviderError,
-    OutgoingMessage,
-    Provider,
-    ProviderConfigurationError,
-    ProviderError,
-    RejectedProviderError,
-    SendResult,
-    TransientProviderError,
-)
+from providers.base import OutgoingMessage, Provider, ProviderConfigurationError, ProviderError, SendResult
 from providers.registry import provider_for
 
 logger = logging.getLogger("interactions.dispatch")
@@ -118,13 +95,13 @@ class _Batch:
         now = timezone.now()
         writes: dict[Claim, Columns] = {}
         planned: dict[str, str] = {}
-        refusals = _compliance_recheck(self.rows)
+        refusals = compliance_recheck(self.rows)
         ready: list[_Ready] = []
         providers: dict[str, Provider | ProviderConfigurationError] = {}
         for row in self.rows:
             refusal = refusals.get(row.pk)
             if refusal is not None:
-                writes[self.claim(row)], planned[row.pk] = _refusal_columns(refusal, now)
+                writes[self.claim(row)], planned[row.pk] = refusal_columns(refusal, now)
                 continue
             if row.channel not in providers:
                 try:
@@ -137,12 +114,14 @@ class _Batch:
                     raise provider
                 ready.append(_Ready(row, provider, outgoing_message(row)))
             except ProviderConfigurationError as error:
-                writes[self.claim(row)] = _unsendable(
+                writes[self.claim(row)] = unsendable_columns(
                     "Provider not configured", str(error), "providerError", now
                 )
                 planned[row.pk] = Outcome.FAILED
             except UnsendableError as error:
-                writes[self.claim(row)] = _unsendable("The message cannot be sent", str(error), None, now)
+                writes[self.claim(row)] = unsendable_columns(
+                    "The message cannot be sent", str(error), None, now
+                )
                 planned[row.pk] = Outcome.FAILED
         written = write_claimed(writes, unstarted=True, now=now)
         for pk, outcome in planned.items():
@@ -202,7 +181,9 @@ class _Batch:
         writes: dict[Claim, Columns] = {}
         planned: dict[str, str] = {}
         for pk, (item, answer) in answers.items():
-            writes[self.claim(item.row)], planned[pk] = _answer_columns(item, answer, now)
+            writes[self.claim(item.row)], planned[pk] = answer_columns(
+                item.row, item.provider.name, answer, now
+            )
         written = write_claimed(writes, now=now)
         keep_message_ids(
             {claim.pk: columns for claim, columns in writes.items() if claim.pk not in written}, now
@@ -261,144 +242,3 @@ def _start(token: uuid.UUID, pks: list[str], provider_name: str, now: datetime) 
             "pk", flat=True
         )
     )
-
-
-def _answer_columns(item: _Ready, answer: SendResult | BaseException, now: datetime) -> tuple[Columns, str]:
-    """The columns and outcome for a provider's answer to one message."""
-    row, provider_name = item.row, item.provider.name
-    if isinstance(answer, SendResult):
-        return sent_columns(row.channel, row.content, answer, now=now), Outcome.SENT
-    if isinstance(answer, TransientProviderError):
-        attempts = row.attempt_count + 1  # the start counted this call
-        if attempts >= MAX_ATTEMPTS:
-            short = f"The provider was unavailable on {attempts} attempts"
-            columns = finish_columns(
-                Status.FAILED,
-                "providerError",
-                short=short,
-                long=describe(provider_name, answer),
-                error=answer,
-                now=now,
-            )
-            return columns, Outcome.FAILED
-        return release_columns(send_at=now + retry_delay(attempts), error=answer, now=now), Outcome.RETRY
-    if isinstance(answer, RejectedProviderError | ProviderConfigurationError):
-        short = (
-            "Provider not configured"
-            if isinstance(answer, ProviderConfigurationError)
-            else "The provider rejected the message"
-        )
-        columns = finish_columns(
-            Status.FAILED,
-            "providerError",
-            short=short,
-            long=describe(provider_name, answer),
-            error=answer,
-            now=now,
-        )
-        return columns, Outcome.FAILED
-    if isinstance(answer, AmbiguousProviderError):
-        long = f"{describe(provider_name, answer)} {NOT_RETRIED}"
-        return finish_columns(
-            Status.ATTEMPTED, short=AMBIGUOUS_SHORT, long=long, error=answer, now=now
-        ), Outcome.UNKNOWN
-    # A bug or the soft time limit inside the provider: it may have sent.
-    logger.error("Provider %s failed unexpectedly on %s", provider_name, row.pk, exc_info=answer)
-    long = f"The provider call failed unexpectedly ({type(answer).__name__}: {answer}). {NOT_RETRIED}"
-    short = "Delivery unknown: the provider call failed unexpectedly"
-    return finish_columns(Status.ATTEMPTED, short=short, long=long, error=answer, now=now), Outcome.UNKNOWN
-
-
-def _unsendable(short: str, long: str, details: str | None, now: datetime) -> Columns:
-    columns = finish_columns(Status.FAILED, details, short=short, long=long, now=now)
-    columns["last_error"] = long
-    return columns
-
-
-# Compliance Guard, re-checked for the batch
-
-
-def _refusal_columns(refusal: object, now: datetime) -> tuple[Columns, str]:
-    from compliance.guard import Decision
-
-    if not isinstance(refusal, Decision):  # the guard failed on this row: try again later
-        note = f"Released: Compliance Guard could not decide ({type(refusal).__name__}: {refusal})."
-        return release_columns(
-            send_at=None, error=note, now=now, started=False, requeue=False
-        ), Outcome.RELEASED
-    if refusal.lasting:
-        columns = finish_columns(
-            Status.FAILED,
-            "blockedByComplianceGuard",
-            short=f"Blocked by Compliance Guard ({refusal.reason})",
-            long=refusal.message,
-            now=now,
-        )
-        columns["compliance_guard_rule_id"] = refusal.compliance_guard_rule_id
-        columns["last_error"] = refusal.message
-        return columns, Outcome.BLOCKED
-    note = (
-        f"Rescheduled by Compliance Guard ({refusal.reason}, "
-        f"{refusal.compliance_guard_rule_id}): {refusal.message}"
-    )
-    return release_columns(send_at=refusal.send_at, error=note, now=now, started=False), Outcome.RESCHEDULED
-
-
-def _compliance_recheck(rows: list[Interaction]) -> dict[str, object]:
-    """Run the guard for the rows the send service compliance-checked, as they would go
-    out now. Returns the refused ones: id → the refusal (a Decision), or the exception
-    the guard raised for that row. Reads, for the whole batch: the companies (fresh: their
-    settings version keys the cached rule rows), the borrowers, and each company's
-    borrowers' facts (three queries); then the guard's own history queries per row."""
-    checked = [row for row in rows if row.compliance_checked and row.borrower_id is not None]
-    if not checked:
-        return {}
-    from borrowers.models import Borrower, Company, Contact
-    from compliance import guard  # the guard's rules import interactions
-    from compliance.facts import borrower_facts_many
-
-    at = timezone.now()
-    borrowers = Borrower.objects.in_bulk({row.borrower_id for row in checked})
-    companies = Company.objects.in_bulk({borrower.company_id for borrower in borrowers.values()})
-    by_company: dict[str, set[str]] = defaultdict(set)
-    for borrower in borrowers.values():
-        borrower.company = companies[borrower.company_id]
-        by_company[borrower.company_id].add(borrower.pk)
-    facts = {}
-    for company_id, borrower_ids in by_company.items():
-        facts.update(borrower_facts_many(companies[company_id], borrower_ids, at))
-    refused: dict[str, object] = {}
-    for row in checked:
-        try:
-            borrower = borrowers[row.borrower_id]
-            contact = None
-            if row.contact_id:
-                known = facts[borrower.pk].contacts or ()
-                contact = next((c for c in known if c.pk == row.contact_id), None)
-                contact = contact or Contact.objects.filter(pk=row.contact_id).first()
-            decision = guard.decide(
-                guard.GuardRequest(
-                    company=borrower.company,
-                    borrower=borrower,
-                    channel=row.channel,
-                    subject=row.subject or None,
-                    theme=row.theme,
-                    contact=contact,
-                    loan_ids=tuple(row.loan_ids or ()),
-                    is_autodialed=row.is_autodialed,
-                    # How the send treated it (compliance.transactional): it can only tighten.
-                    is_transactional=row.is_transactional,
-                    own_content=row.template_version_id is None,
-                    exclude_interaction_id=row.pk,
-                    facts=facts[borrower.pk],
-                    settings_version=borrower.company.settings_version,
-                ),
-                at,
-            )
-        except Exception as error:
-            logger.exception("Compliance Guard failed on %s; released for a later attempt", row.pk)
-            refused[row.pk] = error
-            continue
-        if not decision.result:
-            refused[row.pk] = decision
-    return refused

@@ -24,5 +24,5 @@ def scripted(monkeypatch, settings):  # noqa: ANN001, ANN201
 def published(monkeypatch):  # noqa: ANN001, ANN201
     """The ids the dispatcher hands to the broker (recorded instead of published)."""
     ids: list[str] = []
-    monkeypatch.setattr("interactions.dispatch._publish", lambda batch, stamp: ids.extend(batch))
+    monkeypatch.setattr("interactions.dispatch.enqueue._publish", lambda batch, stamp: ids.extend(batch))
     return ids

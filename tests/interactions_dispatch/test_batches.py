@@ -234,7 +234,7 @@ def test_a_failure_before_the_provider_releases_the_whole_batch(monkeypatch, bul
     def fail(rows):  # noqa: ANN001, ANN202
         raise ConnectionError("database went away")
 
-    monkeypatch.setattr("interactions.dispatch.send._compliance_recheck", fail)
+    monkeypatch.setattr("interactions.dispatch.send.compliance_recheck", fail)
 
     with pytest.raises(ConnectionError):
         interactions_dispatch_batch(rows[0].pk, limit=3)

@@ -18,6 +18,7 @@ from interactions.dispatch import (
     MAX_ATTEMPTS,
     WORKER_LOST_SHORT,
     Outcome,
+    enqueue,
     interaction_dispatch,
     interaction_enqueue_after_commit,
     interactions_claim_due,
@@ -670,11 +671,11 @@ def test_lost_tasks_wait_for_a_short_queue(published, monkeypatch):
     is long, only never-enqueued rows are claimed."""
     stale = DueInteractionFactory(enqueued_at=timezone.now() - timedelta(minutes=10))
     fresh = DueInteractionFactory()
-    monkeypatch.setattr(dispatch, "sends_backlog", lambda: 5000)
+    monkeypatch.setattr(enqueue, "sends_backlog", lambda: 5000)
 
     assert interactions_claim_due(10, max_backlog=1000) == [fresh.pk]
 
-    monkeypatch.setattr(dispatch, "sends_backlog", lambda: 3)
+    monkeypatch.setattr(enqueue, "sends_backlog", lambda: 3)
     assert interactions_claim_due(10, max_backlog=1000) == [stale.pk]
 
 
@@ -702,7 +703,7 @@ def test_the_tasks_call_the_services(published, monkeypatch):
     from interactions.tasks import claim_due
     from interactions.tasks import dispatch as dispatch_task
 
-    monkeypatch.setattr(dispatch, "sends_backlog", lambda: 0)
+    monkeypatch.setattr(enqueue, "sends_backlog", lambda: 0)
     row = DueInteractionFactory(compliance_checked=False)
 
     assert claim_due.run() == {

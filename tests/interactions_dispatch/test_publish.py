@@ -11,7 +11,7 @@ import pytest
 import redis
 from django.utils import timezone
 
-from interactions import dispatch
+from interactions.dispatch import enqueue
 from interactions.dispatch.publish import forget_publishers, redis_publisher
 from interactions.models import Interaction
 from interactions.tasks import dispatch as dispatch_task
@@ -132,7 +132,7 @@ def test_a_real_worker_runs_what_it_publishes(tmp_path, django_capture_on_commit
             rows = [DueInteractionFactory(compliance_checked=False) for _ in range(3)]  # no quiet hours
             stamp = timezone.now()
             Interaction.objects.filter(pk__in=[r.pk for r in rows]).update(enqueued_at=stamp)
-            dispatch._publish([r.pk for r in rows], stamp)
+            enqueue._publish([r.pk for r in rows], stamp)
             assert redis.Redis.from_url(server.url).llen("sends") == 3
             worker.start()
             wait_for(

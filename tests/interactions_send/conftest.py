@@ -110,7 +110,7 @@ def api(company):  # noqa: ANN001, ANN201
 def published(monkeypatch):  # noqa: ANN001, ANN201
     """The ids handed to the broker after commit (recorded instead of published)."""
     ids: list[str] = []
-    monkeypatch.setattr("interactions.dispatch._publish", lambda batch, stamp: ids.extend(batch))
+    monkeypatch.setattr("interactions.dispatch.enqueue._publish", lambda batch, stamp: ids.extend(batch))
     return ids
 
 
