@@ -92,8 +92,7 @@ def test_a_string_field_takes_strings_only_and_nothing_is_written(api):
 
 
 def test_the_send_body_takes_strings_and_booleans_only(api):
-    """The send route's serializer reuses its fields (peachcomms/api/reuse.py) and runs
-    StrictMixin's checks itself."""
+    """The send body runs StrictMixin's checks like every other body."""
     body = {"personId": "BO-AAAA-AAAA", "subject": "welcome", "channel": "email"}
     response = api.post("/api/communicator/send", {**body, "loanIds": ["LN-AAAA-AAAA", 3]}, format="json")
     assert response.status_code == 400
