@@ -95,7 +95,7 @@ if _postgresql and env.bool("DATABASE_POOL", default=True):
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=1),
-        "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=4),
+        "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=32),
         "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
     }
 if env.str("DATABASE_PREPARE_THRESHOLD", default="") == "none":
