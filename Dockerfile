@@ -23,8 +23,8 @@ RUN DEBUG=false SECRET_KEY=collectstatic-at-build-only python manage.py collects
 
 USER app
 
-# CONN_MAX_AGE: keep each process's database connection (a new one per request costs more
-# than a whole send); the benchmarks measure with the same setting.
+# CONN_MAX_AGE applies only with DATABASE_POOL=false: by default each process keeps its
+# connections in Django's pool (a new one per request costs more than a whole send).
 ENV DEBUG=false \
     CONN_MAX_AGE=60 \
     WEB_CONCURRENCY=3 \

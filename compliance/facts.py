@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from borrowers.models import Case, Company, Contact
+from borrowers.selectors import open_case_q
 from compliance.models import DoNotInteract
 from compliance.selectors import company_today, do_not_interact_active_q
 
@@ -44,9 +45,9 @@ def borrower_facts_many(
             "created_at", "id"
         ):
             contacts[contact.borrower_id].append(contact)
-        for case in Case.objects.filter(
-            company_id=company.pk, borrower_id__in=ids, status__in=Case.OPEN_STATUSES
-        ).order_by("created_at", "id"):
+        for case in Case.objects.filter(open_case_q(), company_id=company.pk, borrower_id__in=ids).order_by(
+            "created_at", "id"
+        ):
             cases[case.borrower_id].append(case)
         today = company_today(company, at)
         for record in (

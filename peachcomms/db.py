@@ -8,12 +8,10 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from itertools import count
 from typing import Any, TypeVar
 
-from django.conf import settings
 from django.db import IntegrityError, connections
-from django.db.models import Model, Q, TextField
+from django.db.models import Model, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 
 M = TypeVar("M", bound=Model)
@@ -89,6 +87,47 @@ class Read:
     suffix: str = ""
 
 
+class OrmRead:
+    """A :class:`Read` defined by the ORM: ``build(*args)`` returns a filtered, ordered
+    queryset of one model's table (no joins, no ``only``), the same queryset the rest of the
+    code uses for that predicate, so the predicate has one definition. Django compiles it
+    once per process and database alias, with the stand-in arguments given here; a call
+    puts its own arguments where the stand-ins landed, so a hot read pays no query
+    compiler and can still go with others in one round trip (:func:`fetch_many`).
+
+    ``build`` must compile to the same SQL whatever its arguments (each a plain value used
+    once: no lists, no ``None``); the stand-ins must be distinct from the queryset's
+    constants. Checked when compiling."""
+
+    def __init__(self, build: Callable[..., QuerySet], *stand_ins: Any) -> None:
+        self.build = build
+        self.stand_ins = stand_ins
+        self._compiled: dict[str, tuple[type[Model], str, tuple[tuple[int | None, Any], ...]]] = {}
+
+    def __call__(self, *args: Any, suffix: str = "", using: str = "default") -> Read:
+        compiled = self._compiled.get(using)
+        if compiled is None:
+            compiled = self._compiled[using] = self._compile(using)
+        model, where, slots = compiled
+        params = [constant if slot is None else args[slot] for slot, constant in slots]
+        return Read(model, where, params, suffix)
+
+    def _compile(self, using: str) -> tuple[type[Model], str, tuple[tuple[int | None, Any], ...]]:
+        queryset = self.build(*self.stand_ins)
+        sql, params = queryset.query.get_compiler(using).as_sql()
+        head = f"{_read_plan(queryset.model, using).select} WHERE "
+        if not sql.startswith(head):
+            raise ValueError(f"{self.build.__qualname__}: not a plain read of one table: {sql}")
+        slots: list[tuple[int | None, Any]] = []
+        for param in params:
+            # str(): SQLite's backend passes dates as their ISO text.
+            found = [i for i, stand_in in enumerate(self.stand_ins) if param in (stand_in, str(stand_in))]
+            slots.append((found[0], None) if found else (None, param))
+        if sorted(slot for slot, _ in slots if slot is not None) != list(range(len(self.stand_ins))):
+            raise ValueError(f"{self.build.__qualname__}: each argument must appear once in {sql}")
+        return queryset.model, sql[len(head) :], tuple(slots)
+
+
 def fetch(
     model: type[M], where: str, params: Sequence[Any], *, suffix: str = "", using: str = "default"
 ) -> list[M]:
@@ -135,9 +174,8 @@ def fetch_many(reads: Sequence[Read], *, using: str = "default") -> list[list[An
 
 def rows(sql: str, params: Sequence[Any], *, using: str = "default") -> list[tuple[Any, ...]]:
     """The rows one hand-written statement (``%s`` placeholders) returns, run as the hot
-    reads are: on the kept cursor, prepared once per PostgreSQL session (:func:`_execute`).
-    For a statement on a hot path that :func:`fetch` cannot express (the dispatcher's
-    reservation, an ``UPDATE … RETURNING``)."""
+    reads are, on the kept cursor. For a statement on a hot path that :func:`fetch` cannot
+    express (the dispatcher's reservation, an ``UPDATE … RETURNING``)."""
     connection = connections[using]
     with _kept_cursor(connection) as cursor:
         _execute(connection, cursor, [(sql, params)])
@@ -219,88 +257,12 @@ def _kept_cursor(connection: Any) -> Iterator[Any]:
     yield connection._prepare_cursor(kept[1])
 
 
-class _Prepared:
-    """The statements prepared on one PostgreSQL session: SQL text → statement name."""
-
-    def __init__(self, session: Any) -> None:
-        self.session = session
-        self.names: dict[str, str] = {}
-
-
-#: The statements one session prepares at most: the helpers' SQL comes from a bounded set
-#: of texts written in code (a few dozen), so this only guards against a caller that builds
-#: texts from data.
-MAX_PREPARED = 200
-#: SQLSTATEs of "prepared statement … does not exist" and of "cached plan must not change
-#: result type" (a table the statement reads changed).
-INVALID_STATEMENT_NAME = "26000"
-CACHED_PLAN_CHANGED = "0A000"
-#: Statement names are never reused within a process, so a statement whose preparation
-#: is in doubt (its round trip failed) is simply prepared again under a new name.
-_statement_numbers = count(1)
-
-
-def _numbered(sql: str) -> str:
-    """``%s`` placeholders as PostgreSQL's ``$1`` … ``$n`` (the helpers' SQL has no
-    literal ``%``)."""
-    pieces = sql.split("%s")
-    return "".join(f"{piece}${index}" for index, piece in enumerate(pieces[:-1], 1)) + pieces[-1]
-
-
-def _prepares(connection: Any) -> bool:
-    """Whether the hot statements are prepared on ``connection``: on PostgreSQL unless
-    ``DATABASE_PREPARED_STATEMENTS`` is off (behind a pooler in transaction mode, where a
-    session is not the client's). They pay off when a process keeps its connection
-    (``CONN_MAX_AGE``); on a connection used once they cost about what they save."""
-    return connection.vendor == "postgresql" and settings.DATABASE_PREPARED_STATEMENTS
-
-
 def _execute(connection: Any, cursor: Any, statements: Sequence[tuple[str, Sequence[Any]]]) -> None:
     """Run ``statements`` (SQL with ``%s`` placeholders, parameters) in one round trip
-    (several statements only on PostgreSQL).
-
-    Where :func:`_prepares`, each statement is prepared once per database session
-    (``PREPARE``, in the round trip of its first use) and then run as ``EXECUTE
-    name(<parameters>)``: PostgreSQL parses, analyses and plans it once instead of on
-    every send (that was about 45% of PostgreSQL's CPU per send). The parameters are
-    still merged into the text by Django's client-side binding, so the round trip stays
-    one simple-protocol query however many statements it holds. A session keeps at most
-    :data:`MAX_PREPARED` statements; any beyond run as they are."""
+    (several statements only on PostgreSQL, where Django's client-side binding merges the
+    parameters into the text and the simple protocol runs them one after another)."""
     params = [param for _, statement_params in statements for param in statement_params]
-    if not _prepares(connection):
-        cursor.execute("; ".join(sql for sql, _ in statements), params)
-        return
-    prepared = connection.__dict__.get("_peachcomms_prepared")
-    if prepared is None or prepared.session is not connection.connection:
-        prepared = connection.__dict__["_peachcomms_prepared"] = _Prepared(connection.connection)
-    preparing, executing, new = [], [], {}
-    for sql, statement_params in statements:
-        name = prepared.names.get(sql) or new.get(sql)
-        if name is None and len(prepared.names) + len(new) >= MAX_PREPARED:
-            executing.append(sql)
-            continue
-        if name is None:
-            name = new[sql] = f"peachcomms_{next(_statement_numbers)}"
-            preparing.append(f"PREPARE {name} AS {_numbered(sql)}")
-        arguments = ", ".join(["%s"] * len(statement_params))
-        executing.append(f"EXECUTE {name}({arguments})" if arguments else f"EXECUTE {name}")
-    try:
-        cursor.execute("; ".join(preparing + executing), params)
-        for _ in preparing:  # the caller reads the results of its own statements
-            cursor.nextset()
-    except Exception as error:
-        # The new statements are prepared again, under new names, next time (whether their
-        # PREPARE ran is in doubt). Those prepared before stay, unless the session lost
-        # them (``DEALLOCATE``, a pooler's other session: all of them) or a migration
-        # changed what one returns (that round trip's).
-        state = getattr(error.__cause__, "sqlstate", None)
-        if state == INVALID_STATEMENT_NAME:
-            prepared.names.clear()
-        elif state == CACHED_PLAN_CHANGED:
-            for sql, _ in statements:
-                prepared.names.pop(sql, None)
-        raise
-    prepared.names.update(new)
+    cursor.execute("; ".join(sql for sql, _ in statements), params)
 
 
 def lock_clause(*, no_key: bool = False, using: str = "default") -> str:

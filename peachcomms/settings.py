@@ -85,6 +85,21 @@ WSGI_APPLICATION = "peachcomms.wsgi.application"
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+_postgresql = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+if _postgresql and env.bool("DATABASE_POOL", default=True):
+    # Django's own connection pool (psycopg_pool): a process keeps up to MAX_SIZE open
+    # connections and a request borrows one. Django requires CONN_MAX_AGE=0 with it.
+    # Behind PgBouncer in transaction mode keep it on (it pools the client side) and set
+    # prepare_threshold to none: a server-side prepared statement would outlive the
+    # transaction PgBouncer gave its session for (README, "Configuration").
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=1),
+        "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=32),
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+    }
+if env.str("DATABASE_PREPARE_THRESHOLD", default="") == "none":
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded default runs web and worker against one file: wait for the writer
     # instead of failing with "database is locked".
@@ -98,9 +113,6 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("TEST", {}).setdefault(
         "NAME", f"test_{DATABASES['default']['NAME']}_{_checkout}"
     )
-#: The send path's hot statements are prepared once per database session
-#: (peachcomms.db; ADR 0006). Turn off behind a pooler in transaction mode.
-DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -22,7 +22,7 @@ after t (so concurrent or jittered sends cannot overshoot). Two interactions sha
 window when their send times are less than ``windowDays`` apart: one sent exactly
 ``windowDays`` earlier has left it.
 
-Cost: one query per applicable row and evaluated instant (prepared on PostgreSQL,
+Cost: one query per applicable row and evaluated instant (hand-written on PostgreSQL,
 :mod:`.history`), through the partial index ``interaction_frequency`` (borrower, channel,
 -send_at) WHERE outbound: the newest ``cap`` counted rows in (t - window, t] and the
 earliest ``cap`` in (t, t + window), each an index range scan with ``LIMIT cap`` per
@@ -59,7 +59,7 @@ def counted_send_times(
     """``send_at`` of the counted interactions nearest to ``at``: the newest ``limit`` in
     (at - window, at] and the earliest ``limit`` in (at, at + window), ascending.
 
-    On PostgreSQL, the same statement hand-written and prepared (:mod:`.history`)."""
+    On PostgreSQL, the same statement hand-written (:mod:`.history`)."""
     if history.hand_written():
         return history.counted_send_times(ctx, channels, at, window, limit)
     return counted_send_times_orm(ctx, channels, at, window, limit)

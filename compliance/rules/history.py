@@ -1,15 +1,15 @@
 """The history reads of the frequency and postConversation rules, hand-written for
-PostgreSQL and prepared once per session (:func:`peachcomms.db.rows`).
+PostgreSQL (run by :func:`peachcomms.db.rows`).
 
 A debt-collection message pays these on every evaluation, at the send and again at the
 dispatcher's re-check. The ORM builds the same statements (``counted_send_times`` in
 :mod:`compliance.rules.frequency`, ``conversation_times`` in
 :mod:`compliance.rules.post_conversation`, which SQLite, the embedded default, still uses)
-at about 1 ms of CPU each, ten times what running a prepared one costs. The two are kept
+at about 1 ms of CPU each, several times what running the text costs. The two are kept
 equal by ``tests/compliance/test_history_sql.py``, which runs both over random histories.
 
 What varies per message is passed as parameters (lists as arrays, ``= ANY``), so each
-rule prepares only a few statements per session. The exceptions:
+rule has only a few texts. The exceptions:
 
 - the catalogue lists (debt-collection themes, status details that count) are the same for
   every message of a process: they are written into the text as array literals (quoted by

@@ -33,7 +33,7 @@ from interactions.models import Interaction
 
 def conversation_times(ctx: GuardContext, row: ComplianceRule, at: datetime) -> list[datetime]:
     """When the conversations that may still hold a message at ``at`` happened (on
-    PostgreSQL, through the same statement hand-written and prepared: :mod:`.history`)."""
+    PostgreSQL, through the same statement hand-written: :mod:`.history`)."""
     if history.hand_written():
         since = at - timedelta(days=row.parameters["days"] + 1)
         return history.conversation_times(

@@ -60,9 +60,9 @@ def _returned_fields() -> list[Field]:
 
 @functools.cache
 def _reserve_sql(others: int) -> str:
-    """The reservation (``%s`` placeholders, see :func:`_reserve_skip_locked`), prepared
-    once per connection by :func:`peachcomms.db.rows`. ``others`` is part of the text: the
-    plan depends on the limit."""
+    """The reservation (``%s`` placeholders, see :func:`_reserve_skip_locked`), run by
+    :func:`peachcomms.db.rows`. ``others`` is part of the text: the plan depends on the
+    limit."""
     quote = connection.ops.quote_name
 
     def column(name: str) -> str:

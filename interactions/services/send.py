@@ -100,7 +100,7 @@ def _existing_send(
     inbound interaction) is a 409: the retry is not the same request.
 
     Every send with an ``interactionExternalId`` asks, and almost always finds nothing: the
-    question is one prepared read (:func:`peachcomms.db.fetch`); a retry reads the row
+    question is one hand-written read (:func:`peachcomms.db.fetch`); a retry reads the row
     again with what its representation joins in."""
     from interactions.selectors import interaction_queryset
 

@@ -1,4 +1,4 @@
-"""The hand-written, prepared history reads of the frequency and postConversation rules
+"""The hand-written history reads of the frequency and postConversation rules
 (compliance/rules/history.py) return what their ORM versions return (the ones SQLite
 runs), over random histories and requests: every column they filter on varies, including
 the debt (loans), the re-checked interaction, deleted rows, inbound rows with and without

@@ -124,8 +124,7 @@ def test_the_task_returns_its_own_rows_outcome(published):
 
 
 def executed(queries: CaptureQueriesContext) -> list[str]:
-    """The round trips, each as the statements it ran (a prepared statement's ``EXECUTE``
-    as the statement behind it; its ``PREPARE``, once per connection, left out)."""
+    """The round trips, each as the statements it ran."""
     return ["; ".join(statements(query["sql"])).strip() for query in queries.captured_queries]
 
 
