@@ -99,7 +99,7 @@ def _not_checkable(original: Interaction) -> Decision | None:
 
 
 def _guard_request(original: Interaction) -> GuardRequest:
-    # As the dispatcher's re-check builds it from a row (interactions.dispatch.send).
+    # As the dispatcher's re-check builds it from a row (interactions.dispatch.recheck).
     return GuardRequest(
         company=original.company,
         borrower=original.borrower,
@@ -110,6 +110,7 @@ def _guard_request(original: Interaction) -> GuardRequest:
         loan_ids=tuple(original.loan_ids or ([original.loan_id] if original.loan_id else [])),
         is_autodialed=original.is_autodialed,
         is_transactional=original.is_transactional,
+        own_content=original.template_version_id is None,
     )
 
 

@@ -432,3 +432,25 @@ def test_logged_interactions_are_skipped_not_errors(clock, company, borrower, co
     )
     assert err == ""
     assert not Interaction.objects.filter(previous_interaction=logged).exists()
+
+
+def test_a_copy_of_the_callers_own_content_is_not_transactional(clock, company, borrower, contacts):  # noqa: ANN001
+    """A text of a transactional subject whose content was the caller's (``useTemplate:
+    false``: no template version), stored as transactional by an earlier version, is
+    checked as the send would check it now (compliance/transactional.py): the window holds."""
+    clock.now = NIGHT - timedelta(hours=3)
+    own = text_original(
+        borrower,
+        contacts["phone"],
+        subject="paymentProcessed",
+        theme="opsServicing",
+        is_transactional=True,
+        template_version_id=None,
+        send_at=clock.now,
+    )
+    clock.now = NIGHT
+    out, _ = run("--company", company.pk, "--ids", own.pk, "--yes", "--no-progress")
+    assert out.splitlines()[2].startswith(
+        f"refused {own.pk} (text paymentProcessed, person {borrower.pk}): timeOfDay: "
+    )
+    assert not Interaction.objects.filter(previous_interaction=own).exists()
