@@ -36,33 +36,31 @@ def answer_columns(
         return sent_columns(row.channel, row.content, answer, now=now), Outcome.SENT
     if isinstance(answer, TransientProviderError):
         attempts = row.attempt_count + 1  # the start counted this call
-        if attempts >= MAX_ATTEMPTS:
-            short = f"The provider was unavailable on {attempts} attempts"
-            columns = finish_columns(
-                Status.FAILED,
-                "providerError",
-                short=short,
-                long=describe(provider_name, answer),
-                error=answer,
-                now=now,
-            )
-            return columns, Outcome.FAILED
-        return release_columns(send_at=now + retry_delay(attempts), error=answer, now=now), Outcome.RETRY
-    if isinstance(answer, RejectedProviderError | ProviderConfigurationError):
-        short = (
-            "Provider not configured"
-            if isinstance(answer, ProviderConfigurationError)
-            else "The provider rejected the message"
-        )
-        columns = finish_columns(
-            Status.FAILED,
-            "providerError",
-            short=short,
-            long=describe(provider_name, answer),
-            error=answer,
-            now=now,
-        )
-        return columns, Outcome.FAILED
+        if attempts < MAX_ATTEMPTS:
+            return release_columns(send_at=now + retry_delay(attempts), error=answer, now=now), Outcome.RETRY
+        short = f"The provider was unavailable on {attempts} attempts"
+    elif isinstance(answer, ProviderConfigurationError):
+        short = "Provider not configured"
+    elif isinstance(answer, RejectedProviderError):
+        short = "The provider rejected the message"
+    else:
+        return _unknown_columns(row, provider_name, answer, now)
+    columns = finish_columns(
+        Status.FAILED,
+        "providerError",
+        short=short,
+        long=describe(provider_name, answer),
+        error=answer,
+        now=now,
+    )
+    return columns, Outcome.FAILED
+
+
+def _unknown_columns(
+    row: Interaction, provider_name: str, answer: BaseException, now: datetime
+) -> tuple[Columns, str]:
+    """A timeout after the request was sent, or a failure inside the provider: it may
+    have gone out, so it is recorded as attempted and never retried."""
     if isinstance(answer, AmbiguousProviderError):
         long = f"{describe(provider_name, answer)} {NOT_RETRIED}"
         return finish_columns(

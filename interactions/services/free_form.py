@@ -159,8 +159,9 @@ def interaction_send_free_form_email(
         previous = get_scoped(
             Interaction, company.pk, data["previousInteractionId"], field="previousInteractionId"
         )
-    theme = theme_get(data["theme"]).theme if data.get("theme") else None
-    if theme is not None and theme_get(theme).is_debt_collection:
+    theme_info = theme_get(data["theme"]) if data.get("theme") else None
+    theme = theme_info.theme if theme_info is not None else None
+    if theme_info is not None and theme_info.is_debt_collection:
         # Free-form email is not checked by Compliance Guard, so it cannot carry a
         # debt-collection message (Regulation F's time of day and caps apply to every one):
         # those go through the send route, which checks them (docs/adr/0007).
