@@ -32,6 +32,7 @@ from schemathesis.core.result import Ok
 from borrowers import services as borrower_services
 from borrowers.models import Borrower, Case, Company, Contact, Document, Loan
 from interactions.models import Interaction
+from peachcomms.api.schema_constraints import PATH_ID_PREFIXES
 from peachcomms.wsgi import application
 from tests.factories import BorrowerFactory, ContactFactory
 
@@ -39,22 +40,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 MAX_EXAMPLES = 10
 
-#: path parameter → id prefix of the rows it names (api.md "IDs").
-PATH_PARAMETER_PREFIXES = {
-    "personId": "BO",
-    "contactId": "CT",
-    "loanId": "LN",
-    "caseId": "CS",
-    "documentId": "DD",
-    "interactionId": "IT",
-    "companyId": "CP",
-    "ruleId": "CG",
-    "doNotInteractId": "DN",
-    "descriptorId": "TD",
-    "templateDescriptorId": "TD",
-    "versionId": "TV",
-    "templateVersionId": "TV",
-}
 REAL_SUBJECTS = ["paymentDueReminder", "freeForm", "locStatementGenerated"]
 
 CHECKS = (
@@ -145,7 +130,7 @@ def _path_parameter_choices(name: str, path: str) -> list[str]:
     own, other = _current["own"], _current["other"]
     if name == "subject":
         return REAL_SUBJECTS
-    prefix = PATH_PARAMETER_PREFIXES.get(name)
+    prefix = PATH_ID_PREFIXES.get(name)
     if prefix is None and name == "id" and "templatedescriptors" in path:
         prefix = "TD"
     if prefix is None:
